@@ -1,0 +1,39 @@
+/*
+ * The flattened device tree kvmini hands the kernel (as SETUP_DTB setup_data), built with libfdt
+ * in the form x86 Linux reads (arch/x86/kernel/devicetree.c): CPUs by APIC id, memory, the
+ * "intel,ce4100" LAPIC/IOAPIC nodes, the COM1 UART and virtio-mmio devices.
+ */
+#ifndef KVMINI_DEVICETREE_H
+#define KVMINI_DEVICETREE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmm/err.h"
+#include "vmm/guest_mem.h"
+
+#define DT_IOAPIC_PHANDLE 1
+
+/* IOAPIC interrupt cell types (of_ioapic_type in arch/x86/kernel/devicetree.c). */
+#define DT_IRQ_EDGE_FALLING 0
+#define DT_IRQ_LEVEL_HIGH   1
+#define DT_IRQ_LEVEL_LOW    2
+#define DT_IRQ_EDGE_RISING  3
+
+struct dt_mmio_device {
+	const char *compatible; /* e.g. "virtio,mmio" */
+	uint64_t base, size;
+	unsigned irq, irq_type;
+};
+
+struct dt_params {
+	unsigned ncpus; /* APIC ids 0..ncpus-1 */
+	const struct guest_mem *mem;
+	const struct dt_mmio_device *mmio;
+	unsigned nmmio;
+};
+
+/* Builds the blob into buf; returns its size, or -1 with a reason in err. */
+int dt_build(void *buf, size_t bufsize, const struct dt_params *p, struct err *err);
+
+#endif

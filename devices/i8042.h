@@ -1,0 +1,25 @@
+/*
+ * Just enough of the i8042 keyboard controller for a guest to reset the machine: Linux's
+ * `reboot=k` polls the status port until the input buffer is empty, then writes 0xFE to it.
+ */
+#ifndef KVMINI_I8042_H
+#define KVMINI_I8042_H
+
+#include "devices/bus.h"
+#include "devices/machine.h"
+
+#define I8042_DATA_PORT	   0x60
+#define I8042_STATUS_PORT  0x64
+#define I8042_CMD_RESET	   0xFE
+#define I8042_RESET_STATUS 0 /* kvmini's exit status when the guest resets */
+
+struct i8042 {
+	struct machine_ctl machine;
+};
+
+extern const struct bus_device_ops i8042_data_ops, i8042_command_ops;
+
+/* Registers the data and status/command ports on the PIO bus. */
+int i8042_register(struct i8042 *dev, struct bus *pio, struct machine_ctl machine);
+
+#endif

@@ -1,0 +1,191 @@
+#include "vmm/cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_parse_size(const char *s, uint64_t *out)
+{
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	unsigned shift;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		shift = 10;
+		break;
+	case '\0':
+	case 'm':
+	case 'M':
+		shift = 20;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		break;
+	case 't':
+	case 'T':
+		shift = 40;
+		break;
+	default:
+		return -1;
+	}
+	if (*end && end[1] != '\0' && strcmp(end + 1, "iB") != 0 && strcmp(end + 1, "B") != 0)
+		return -1;
+	if (v > (UINT64_MAX >> shift))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+void cli_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: kvmini run --kernel PATH [options]\n"
+		"       kvmini --help | --version\n"
+		"\n"
+		"Boots an x86_64 Linux bzImage (or kvmini's tiny test guest) under KVM.\n"
+		"\n"
+		"options of `run`:\n"
+		"  --kernel PATH      bzImage to boot (required)\n"
+		"  --initrd PATH      initial ramdisk (default: none)\n"
+		"  --cmdline STR      kernel command line (default: \"%s\")\n"
+		"  --mem SIZE         guest RAM, with K/M/G/T suffix; bare numbers are MiB\n"
+		"                     (default: 256M; %lluM to %lluG)\n"
+		"  --cpus N           vCPUs, 1 to %d (default: %d)\n"
+		"  --dump-dtb PATH    also write the device tree blob given to the guest to PATH\n"
+		"  --verbose          report setup steps and every access to an address no\n"
+		"                     device owns (reads as all-ones, writes dropped)\n"
+		"  -h, --help         this text\n"
+		"  -V, --version      print the version\n"
+		"\n"
+		"console: guest serial (COM1) is this terminal; Ctrl-A x ends the VM,\n"
+		"Ctrl-A Ctrl-A sends a Ctrl-A.\n"
+		"\n"
+		"exit status:\n"
+		"  0    the guest reset (i8042 0xFE, as Linux's reboot) or Ctrl-A x\n"
+		"  N    the guest wrote N to the test-exit port 0x501\n"
+		"  1    kvmini could not run the VM (no /dev/kvm, KVM refused a request)\n"
+		"  2    bad command line, or a missing, unreadable or invalid input file\n"
+		"  3    guest triple fault (registers are printed on stderr)\n"
+		"  4    KVM internal or emulation error, or failed VM entry (registers printed)\n"
+		"  128+sig  kvmini was ended by signal sig (terminal restored)\n",
+		CLI_DEFAULT_CMDLINE, (unsigned long long)(CLI_MIN_MEM >> 20),
+		(unsigned long long)(CLI_MAX_MEM >> 30), CLI_MAX_CPUS, CLI_DEFAULT_CPUS);
+}
+
+enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_DUMP_DTB, OPT_VERBOSE };
+
+static const struct option run_options[] = {
+    {"kernel", required_argument, NULL, OPT_KERNEL},
+    {"initrd", required_argument, NULL, OPT_INITRD},
+    {"cmdline", required_argument, NULL, OPT_CMDLINE},
+    {"mem", required_argument, NULL, OPT_MEM},
+    {"cpus", required_argument, NULL, OPT_CPUS},
+    {"dump-dtb", required_argument, NULL, OPT_DUMP_DTB},
+    {"verbose", no_argument, NULL, OPT_VERBOSE},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+static int parse_cpus(const char *s, unsigned *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 1 || v > CLI_MAX_CPUS)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+enum cli_action cli_parse(int argc, char **argv, struct kvmini_config *cfg, struct err *err)
+{
+	*cfg = (struct kvmini_config){
+	    .cmdline = CLI_DEFAULT_CMDLINE, .mem = CLI_DEFAULT_MEM, .cpus = CLI_DEFAULT_CPUS};
+
+	if (argc < 2) {
+		err_set(err, "no command given; try 'kvmini run --kernel PATH' or 'kvmini --help'");
+		return CLI_ERROR;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help"))
+		return CLI_HELP;
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V"))
+		return CLI_VERSION;
+	if (strcmp(cmd, "run")) {
+		err_set(err, "unknown command '%s'; try 'kvmini run --kernel PATH'", cmd);
+		return CLI_ERROR;
+	}
+
+	optind = 0;	      /* GNU getopt: start afresh, so the parser can run more than once */
+	opterr = 0;	      /* we print our own one-line errors */
+	char **av = argv + 1; /* getopt sees "run" as its argv[0] */
+	int ac = argc - 1;
+	int c;
+	while ((c = getopt_long(ac, av, ":hV", run_options, NULL)) != -1) {
+		const char *arg = optarg;
+		switch (c) {
+		case OPT_KERNEL:
+			cfg->kernel = arg;
+			break;
+		case OPT_INITRD:
+			cfg->initrd = arg;
+			break;
+		case OPT_CMDLINE:
+			cfg->cmdline = arg;
+			break;
+		case OPT_DUMP_DTB:
+			cfg->dump_dtb = arg;
+			break;
+		case OPT_VERBOSE:
+			cfg->verbose = true;
+			break;
+		case OPT_MEM:
+			if (cli_parse_size(arg, &cfg->mem) || cfg->mem < CLI_MIN_MEM ||
+			    cfg->mem > CLI_MAX_MEM || (cfg->mem & 0xFFFFF)) {
+				err_set(err,
+					"bad --mem '%s': give a whole number of MiB from %lluM to "
+					"%lluG, e.g. 512M or 4G",
+					arg, (unsigned long long)(CLI_MIN_MEM >> 20),
+					(unsigned long long)(CLI_MAX_MEM >> 30));
+				return CLI_ERROR;
+			}
+			break;
+		case OPT_CPUS:
+			if (parse_cpus(arg, &cfg->cpus)) {
+				err_set(err, "bad --cpus '%s': give a number from 1 to %d", arg,
+					CLI_MAX_CPUS);
+				return CLI_ERROR;
+			}
+			break;
+		case 'h':
+			return CLI_HELP;
+		case 'V':
+			return CLI_VERSION;
+		case ':':
+			err_set(err, "option '%s' needs a value; see 'kvmini --help'",
+				av[optind - 1]);
+			return CLI_ERROR;
+		default:
+			err_set(err, "unknown option '%s'; see 'kvmini --help'", av[optind - 1]);
+			return CLI_ERROR;
+		}
+	}
+	if (optind < ac) {
+		err_set(err, "unexpected argument '%s'; see 'kvmini --help'", av[optind]);
+		return CLI_ERROR;
+	}
+	if (!cfg->kernel) {
+		err_set(err, "no kernel given; add --kernel PATH (a bzImage)");
+		return CLI_ERROR;
+	}
+	return CLI_RUN;
+}

@@ -1,0 +1,47 @@
+/* The kvmini command line: `kvmini run [options]`, `--help`, `--version`. */
+#ifndef KVMINI_CLI_H
+#define KVMINI_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vmm/err.h"
+
+#define CLI_DEFAULT_MEM	    (256ULL << 20)
+#define CLI_DEFAULT_CPUS    1
+#define CLI_DEFAULT_CMDLINE "console=ttyS0"
+#define CLI_MIN_MEM	    (16ULL << 20)
+#define CLI_MAX_MEM	    (1ULL << 40)
+#define CLI_MAX_CPUS	    254 /* xAPIC ids are 8 bits and 0xFF is the broadcast id */
+
+/* Process exit statuses; documented in --help and docs/. */
+enum kvmini_status {
+	KVMINI_EXIT_OK = 0,	 /* guest reset or powered off, or Ctrl-A x */
+	KVMINI_EXIT_FAILURE = 1, /* kvmini could not run the VM (KVM missing, ioctl failed) */
+	KVMINI_EXIT_USAGE = 2,	 /* bad command line or input file */
+	KVMINI_EXIT_TRIPLE_FAULT = 3,
+	KVMINI_EXIT_KVM_ERROR = 4, /* KVM internal error, failed entry, unhandled exit */
+};
+
+struct kvmini_config {
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	const char *dump_dtb;
+	uint64_t mem;
+	unsigned cpus;
+	bool verbose;
+};
+
+enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_ERROR };
+
+/* Parses argv; on CLI_ERROR err holds a one-line message saying what is wrong and how to fix it. */
+enum cli_action cli_parse(int argc, char **argv, struct kvmini_config *cfg, struct err *err);
+
+/* "512M", "4G", "65536K", "1T"; a bare number is MiB, like QEMU's -m. Returns 0 or -1. */
+int cli_parse_size(const char *s, uint64_t *out);
+
+void cli_usage(FILE *f);
+
+#endif

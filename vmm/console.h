@@ -1,0 +1,55 @@
+/*
+ * The terminal as the guest's serial console: stdin feeds the UART (raw mode when it is a tty),
+ * Ctrl-A x ends the VM, and SIGINT/SIGTERM/SIGHUP/SIGQUIT end it with 128+signal. The terminal
+ * is restored on every way out, including a crash of kvmini itself.
+ */
+#ifndef KVMINI_CONSOLE_H
+#define KVMINI_CONSOLE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "devices/machine.h"
+#include "devices/serial.h"
+#include "vmm/err.h"
+
+#define CONSOLE_ESCAPE 0x01 /* Ctrl-A */
+
+struct console {
+	int in_fd;
+	struct serial *serial;
+	struct machine_ctl machine;
+	int sig_fd;   /* signalfd for the signals that end the VM */
+	int stop_fd;  /* eventfd: console_stop() */
+	int space_fd; /* eventfd: the guest drained the UART's RX FIFO */
+	bool in_eof;
+	bool escape; /* the previous byte was Ctrl-A */
+	uint8_t pending[256];
+	size_t npending;
+	pthread_t thread;
+	bool started;
+};
+
+/*
+ * Blocks the ending signals in the calling thread (call it before any other thread exists, so
+ * all threads inherit the mask) and installs the crash handlers that restore the terminal.
+ */
+int console_block_signals(struct err *err);
+
+/* Raw mode on in_fd if it is a terminal; then a thread moves input to the UART. */
+int console_start(struct console *c, int in_fd, struct serial *serial, struct machine_ctl machine,
+		  struct err *err);
+void console_stop(struct console *c);
+
+/* Puts the terminal back as it was; safe to call more than once and from a signal handler. */
+void console_restore_tty(void);
+
+/*
+ * Escape processing for Ctrl-A sequences, exposed for tests: appends guest-bound bytes to out
+ * and returns true when the input asked to end the VM (Ctrl-A x).
+ */
+bool console_filter(bool *escape, const uint8_t *in, size_t n, uint8_t *out, size_t *nout);
+
+#endif

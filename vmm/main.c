@@ -1,0 +1,81 @@
+/* kvmini: parse the command line, build the machine, run it, and turn the ending into a status. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmm/board.h"
+#include "vmm/cli.h"
+#include "vmm/console.h"
+#include "vmm/vm.h"
+
+static int fail(int status, const char *msg)
+{
+	console_restore_tty();
+	fprintf(stderr, "kvmini: %s\n", msg);
+	return status;
+}
+
+static int run(const struct kvmini_config *cfg)
+{
+	struct err err = {{0}};
+	/* Before any thread exists, so every thread inherits the blocked ending signals. */
+	if (console_block_signals(&err))
+		return fail(KVMINI_EXIT_FAILURE, err.msg);
+
+	struct vm vm;
+	struct board board;
+	memset(&board, 0, sizeof(board));
+	int status = KVMINI_EXIT_FAILURE;
+	if (vm_create(&vm, cfg->mem, cfg->cpus, cfg->verbose, &err)) {
+		vm_destroy(&vm);
+		return fail(KVMINI_EXIT_FAILURE, err.msg);
+	}
+	status = board_setup(&board, &vm, cfg, &err);
+	if (status) {
+		board_destroy(&board);
+		vm_destroy(&vm);
+		return fail(status, err.msg);
+	}
+
+	struct console console;
+	if (console_start(&console, STDIN_FILENO, &board.serial, vm_machine_ctl(&vm), &err)) {
+		console_stop(&console);
+		board_destroy(&board);
+		vm_destroy(&vm);
+		return fail(KVMINI_EXIT_FAILURE, err.msg);
+	}
+	status = vm_run(&vm);
+	console_stop(&console);
+
+	unsigned long long pio = atomic_load(&vm.pio.unclaimed);
+	unsigned long long mmio = atomic_load(&vm.mmio.unclaimed);
+	vm_log(&vm, "unclaimed accesses: %llu PIO, %llu MMIO", pio, mmio);
+	/* A clean ending is quiet unless --verbose; any other says why on stderr. */
+	if (status == KVMINI_EXIT_OK)
+		vm_log(&vm, "%s; exit status 0", vm.exit_reason);
+	else
+		fprintf(stderr, "kvmini: %s (exit status %d)\n", vm.exit_reason, status);
+	board_destroy(&board);
+	vm_destroy(&vm);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct kvmini_config cfg;
+	struct err err = {{0}};
+	switch (cli_parse(argc, argv, &cfg, &err)) {
+	case CLI_HELP:
+		cli_usage(stdout);
+		return KVMINI_EXIT_OK;
+	case CLI_VERSION:
+		printf("kvmini %s\n", KVMINI_VERSION);
+		return KVMINI_EXIT_OK;
+	case CLI_ERROR:
+		fprintf(stderr, "kvmini: %s\n", err.msg);
+		return KVMINI_EXIT_USAGE;
+	case CLI_RUN:
+		break;
+	}
+	return run(&cfg);
+}
