@@ -198,9 +198,15 @@ static void serial_write(void *opaque, uint64_t offset, const void *data, unsign
 	if (offset >= SERIAL_NREGS)
 		return;
 	pthread_mutex_lock(&s->lock);
+	bool had = s->rx_count != 0;
 	serial_write_reg(s, offset, *(const uint8_t *)data);
 	serial_update_irq(s);
+	/* An FCR clear empties the FIFO too; the host side may be waiting for that room. */
+	void (*notify)(void *) = had && s->rx_count == 0 ? s->rx_drained : NULL;
+	void *ctx = s->rx_drained_ctx;
 	pthread_mutex_unlock(&s->lock);
+	if (notify)
+		notify(ctx);
 }
 
 const struct bus_device_ops serial_ops = {.read = serial_read, .write = serial_write};

@@ -1,0 +1,20 @@
+#include "scenarios/scenario.h"
+#include "lib/string.h"
+
+const struct scenario scenarios[] = {
+    {"hello", scenario_hello},
+    {"triple-fault", scenario_triple_fault},
+    {"echo", scenario_echo},
+    {"reset", scenario_reset},
+};
+
+const size_t scenario_count = ARRAY_SIZE(scenarios);
+
+const struct scenario *scenario_find(const char *name)
+{
+	for (size_t i = 0; i < scenario_count; i++) {
+		if (!strcmp(scenarios[i].name, name))
+			return &scenarios[i];
+	}
+	return NULL;
+}

@@ -1,0 +1,27 @@
+/*
+ * A scenario is one test the guest can run, chosen by test=NAME on the command line. It
+ * returns the status byte the VM exits with (unless exit=N overrides it). To add one: write
+ * scenarios/<name>.c defining the function, declare it below, and add a row to registry.c.
+ */
+#ifndef TINY_SCENARIOS_SCENARIO_H
+#define TINY_SCENARIOS_SCENARIO_H
+
+#include <asm/bootparam.h>
+#include "lib/types.h"
+
+struct scenario {
+	const char *name;
+	int (*run)(struct boot_params *bp);
+};
+
+extern const struct scenario scenarios[];
+extern const size_t scenario_count;
+
+const struct scenario *scenario_find(const char *name);
+
+int scenario_hello(struct boot_params *bp);
+int scenario_triple_fault(struct boot_params *bp);
+int scenario_echo(struct boot_params *bp);
+int scenario_reset(struct boot_params *bp);
+
+#endif
