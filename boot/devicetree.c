@@ -106,6 +106,7 @@ static void add_interrupt_controllers(struct dtw *w)
 	prop_str(w, "compatible", "intel,ce4100-ioapic");
 	prop_empty(w, "interrupt-controller");
 	prop_u32(w, "#interrupt-cells", 2);
+	prop_u32(w, "#address-cells", 0); /* an interrupt map may not descend through it */
 	prop_reg64(w, IOAPIC_ADDR, 0x1000);
 	prop_u32(w, "phandle", DT_IOAPIC_PHANDLE);
 	end(w);

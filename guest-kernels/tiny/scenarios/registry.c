@@ -6,6 +6,7 @@ const struct scenario scenarios[] = {
     {"triple-fault", scenario_triple_fault},
     {"echo", scenario_echo},
     {"reset", scenario_reset},
+    {"unclaimed", scenario_unclaimed},
 };
 
 const size_t scenario_count = ARRAY_SIZE(scenarios);

@@ -23,5 +23,6 @@ int scenario_hello(struct boot_params *bp);
 int scenario_triple_fault(struct boot_params *bp);
 int scenario_echo(struct boot_params *bp);
 int scenario_reset(struct boot_params *bp);
+int scenario_unclaimed(struct boot_params *bp);
 
 #endif

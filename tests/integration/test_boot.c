@@ -1,0 +1,331 @@
+/*
+ * Boots the tiny guest under KVM through kvmini's Linux boot path and checks what the guest
+ * saw and how kvmini ended. Without a usable /dev/kvm the whole binary reports SKIPPED (77).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <libfdt.h>
+
+#include "vmrun.h"
+
+#define SKIP_STATUS 77
+
+static struct vm_result res;
+
+static void expect_out(const char *needle)
+{
+	if (!strstr(res.out, needle))
+		fail_msg("guest output lacks '%s'; it was:\n%s\nstderr:\n%s", needle, res.out,
+			 res.err);
+}
+
+static void expect_err(const char *needle)
+{
+	if (!strstr(res.err, needle))
+		fail_msg("kvmini stderr lacks '%s'; it was:\n%s", needle, res.err);
+}
+
+static void expect_status(int status)
+{
+	assert_false(res.timed_out);
+	if (res.status != status)
+		fail_msg("exit status %d, expected %d\nstdout:\n%s\nstderr:\n%s", res.status,
+			 status, res.out, res.err);
+}
+
+/* Nodes in a DTB, counted with libfdt: what the guest's own walker must agree with. */
+static int dtb_nodes(const char *path, int *cpus)
+{
+	static char blob[65536];
+	int fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	ssize_t n = read(fd, blob, sizeof(blob));
+	close(fd);
+	assert_true(n > 0);
+	assert_int_equal(fdt_check_header(blob), 0);
+	int count = 0, depth = 0;
+	*cpus = 0;
+	for (int node = fdt_next_node(blob, -1, &depth); node >= 0 && depth >= 0;
+	     node = fdt_next_node(blob, node, &depth)) {
+		count++;
+		const char *type = fdt_getprop(blob, node, "device_type", NULL);
+		if (type && !strcmp(type, "cpu"))
+			(*cpus)++;
+	}
+	return count;
+}
+
+static void hello(const char *mem, unsigned mib, unsigned cpus)
+{
+	char dtb[] = "/tmp/kvmini-dtb-XXXXXX";
+	int fd = mkstemp(dtb);
+	close(fd);
+	char cpus_s[8];
+	snprintf(cpus_s, sizeof(cpus_s), "%u", cpus);
+	const char *argv[] = {
+	    KVMINI_BIN, "run", "--kernel", TINY_BZIMAGE, "--cmdline",  "console=ttyS0 test=hello",
+	    "--mem",	mem,   "--cpus",   cpus_s,	 "--dump-dtb", dtb,
+	    NULL};
+	vmrun(argv, NULL, &res);
+	expect_status(0);
+	expect_out("cmdline: console=ttyS0 test=hello\n");
+	char line[64];
+	snprintf(line, sizeof(line), "ram: %u MiB\n", mib);
+	expect_out(line);
+	snprintf(line, sizeof(line), "cpus: %u\n", cpus);
+	expect_out(line);
+	int dt_cpus;
+	int nodes = dtb_nodes(dtb, &dt_cpus);
+	assert_int_equal(dt_cpus, cpus);
+	snprintf(line, sizeof(line), "dtb: %d nodes\n", nodes);
+	expect_out(line);
+	expect_out("hello: done");
+	assert_int_equal(res.err_len, 0); /* a clean run says nothing on stderr */
+	unlink(dtb);
+}
+
+static void test_hello_64m_1cpu(void **s)
+{
+	(void)s;
+	hello("64M", 64, 1);
+}
+static void test_hello_64m_4cpu(void **s)
+{
+	(void)s;
+	hello("64M", 64, 4);
+}
+static void test_hello_512m_1cpu(void **s)
+{
+	(void)s;
+	hello("512M", 512, 1);
+}
+static void test_hello_512m_4cpu(void **s)
+{
+	(void)s;
+	hello("512M", 512, 4);
+}
+static void test_hello_4g_1cpu(void **s)
+{
+	(void)s;
+	hello("4G", 4096, 1);
+}
+static void test_hello_4g_4cpu(void **s)
+{
+	(void)s;
+	hello("4G", 4096, 4);
+}
+
+static void test_triple_fault(void **s)
+{
+	(void)s;
+	const char *argv[] = {KVMINI_BIN,	   "run", "--kernel", TINY_BZIMAGE, "--cmdline",
+			      "test=triple-fault", NULL};
+	vmrun(argv, NULL, &res);
+	expect_status(3);
+	expect_out("triple-fault: loading an empty IDT");
+	expect_err("guest triple fault");
+	expect_err("rip ");
+	expect_err("cr0 ");
+}
+
+static void test_exit_port_status(void **s)
+{
+	(void)s;
+	const char *argv[] = {KVMINI_BIN,	    "run", "--kernel", TINY_BZIMAGE, "--cmdline",
+			      "test=hello exit=42", NULL};
+	vmrun(argv, NULL, &res);
+	expect_status(42);
+	expect_err("guest wrote 42 to the test-exit port");
+}
+
+static void test_reset(void **s)
+{
+	(void)s;
+	const char *argv[] = {KVMINI_BIN,  "run",	 "--kernel", TINY_BZIMAGE,
+			      "--cmdline", "test=reset", NULL};
+	vmrun(argv, NULL, &res);
+	expect_status(0);
+	expect_out("reset: writing 0xfe");
+	assert_null(strstr(res.out, "still running"));
+}
+
+static void test_unknown_scenario(void **s)
+{
+	(void)s;
+	const char *argv[] = {KVMINI_BIN,  "run",	    "--kernel", TINY_BZIMAGE,
+			      "--cmdline", "test=nonesuch", NULL};
+	vmrun(argv, NULL, &res);
+	expect_status(1);
+	expect_out("tiny: unknown test 'nonesuch'");
+}
+
+static void test_unclaimed_accesses(void **s)
+{
+	(void)s;
+	const char *argv[] = {KVMINI_BIN,	"run",	     "--kernel", TINY_BZIMAGE, "--cmdline",
+			      "test=unclaimed", "--verbose", NULL};
+	vmrun(argv, NULL, &res);
+	expect_status(0);
+	expect_out("unclaimed: all-ones");
+	expect_err("unclaimed pio read 0x2fd size 1 -> 0xff");
+	expect_err("unclaimed pio write 0x2f8 size 1 value 0x55");
+	expect_err("unclaimed mmio read 0xd0000000 size 4 -> 0xffffffff");
+	expect_err("unclaimed accesses: 3 PIO, 2 MMIO");
+}
+
+static void test_stdin_to_guest(void **s)
+{
+	(void)s;
+	const char *argv[] = {KVMINI_BIN,  "run",	"--kernel", TINY_BZIMAGE,
+			      "--cmdline", "test=echo", NULL};
+	/* More than the UART's 16-byte FIFO: nothing may be dropped on the way in. */
+	vmrun(argv, "the lazy brown fox jumps over the dog, 0123456789\nq", &res);
+	expect_status(0);
+	expect_out("the lazy brown fox jumps over the dog, 0123456789\n");
+	expect_out("echo: bye");
+}
+
+static void expect_one_line_error(const char *kernel, const char *why)
+{
+	const char *argv[] = {KVMINI_BIN, "run", "--kernel", kernel, NULL};
+	vmrun(argv, NULL, &res);
+	expect_status(2);
+	assert_int_equal(count_lines(res.err), 1);
+	assert_int_equal(strncmp(res.err, "kvmini: ", 8), 0);
+	expect_err(why);
+	assert_int_equal(res.out_len, 0);
+}
+
+static void test_bad_kernels(void **s)
+{
+	(void)s;
+	expect_one_line_error("/nonexistent/bzImage", "No such file");
+	char empty[] = "/tmp/kvmini-empty-XXXXXX";
+	close(mkstemp(empty));
+	expect_one_line_error(empty, "empty");
+	unlink(empty);
+	char text[] = "/tmp/kvmini-text-XXXXXX";
+	int fd = mkstemp(text);
+	for (int i = 0; i < 100; i++)
+		if (write(fd, "this is not a kernel\n", 21) != 21)
+			fail();
+	close(fd);
+	expect_one_line_error(text, "not a bzImage");
+	unlink(text);
+	expect_one_line_error("/tmp", "not a regular file");
+}
+
+static void test_bad_command_line(void **s)
+{
+	(void)s;
+	const char *argv[] = {KVMINI_BIN, "run", "--kernel", TINY_BZIMAGE, "--mem", "12X", NULL};
+	vmrun(argv, NULL, &res);
+	expect_status(2);
+	assert_int_equal(count_lines(res.err), 1);
+	expect_err("bad --mem '12X'");
+}
+
+static void assert_same_tty(const struct termios *a, const struct termios *b)
+{
+	assert_int_equal(a->c_iflag, b->c_iflag);
+	assert_int_equal(a->c_oflag, b->c_oflag);
+	assert_int_equal(a->c_cflag, b->c_cflag);
+	assert_int_equal(a->c_lflag, b->c_lflag);
+}
+
+static void test_tty_ctrl_a_x(void **s)
+{
+	(void)s;
+	const char *argv[] = {KVMINI_BIN,  "run",	"--kernel", TINY_BZIMAGE,
+			      "--cmdline", "test=echo", NULL};
+	/* Typed keys reach the guest (it echoes them); then Ctrl-A x ends the VM. */
+	struct pty_run p = {.ready = "echo: ready", .keys = "ab", .ready2 = "ab", .keys2 = "\x01x"};
+	vmrun_pty(argv, &p, &res);
+	expect_status(0);
+	/* Raw while the guest owned the terminal, exactly as before once kvmini ended. */
+	assert_false(p.during.c_lflag & (ICANON | ECHO | ISIG));
+	assert_true(p.before.c_lflag & ICANON);
+	assert_same_tty(&p.before, &p.after);
+}
+
+static void test_tty_sigterm(void **s)
+{
+	(void)s;
+	const char *argv[] = {KVMINI_BIN,  "run",	"--kernel", TINY_BZIMAGE,
+			      "--cmdline", "test=echo", NULL};
+	struct pty_run p = {.ready = "echo: ready", .sig = SIGTERM};
+	vmrun_pty(argv, &p, &res);
+	expect_status(128 + SIGTERM);
+	assert_false(p.during.c_lflag & ICANON);
+	assert_same_tty(&p.before, &p.after);
+	expect_out("ended by signal 15");
+}
+
+/* A guest error path (triple fault) on a terminal also restores it. */
+static void test_tty_triple_fault(void **s)
+{
+	(void)s;
+	const char *argv[] = {KVMINI_BIN,	   "run", "--kernel", TINY_BZIMAGE, "--cmdline",
+			      "test=triple-fault", NULL};
+	struct pty_run p = {.ready = "triple-fault:"};
+	vmrun_pty(argv, &p, &res);
+	expect_status(3);
+	assert_same_tty(&p.before, &p.after);
+}
+
+static bool kvm_usable(char *why, size_t len)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, len, "cannot open /dev/kvm: %s", strerror(errno));
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+int main(void)
+{
+	char why[128];
+	if (!kvm_usable(why, sizeof(why))) {
+		const char *banner = "\n"
+				     "********************************************************\n"
+				     "*** SKIPPED: KVM integration tests did not run\n"
+				     "*** %s\n"
+				     "********************************************************\n";
+		fprintf(stderr, banner, why);
+		printf(banner, why);
+		return SKIP_STATUS;
+	}
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_hello_64m_1cpu),
+	    cmocka_unit_test(test_hello_64m_4cpu),
+	    cmocka_unit_test(test_hello_512m_1cpu),
+	    cmocka_unit_test(test_hello_512m_4cpu),
+	    cmocka_unit_test(test_hello_4g_1cpu),
+	    cmocka_unit_test(test_hello_4g_4cpu),
+	    cmocka_unit_test(test_triple_fault),
+	    cmocka_unit_test(test_exit_port_status),
+	    cmocka_unit_test(test_reset),
+	    cmocka_unit_test(test_unknown_scenario),
+	    cmocka_unit_test(test_unclaimed_accesses),
+	    cmocka_unit_test(test_stdin_to_guest),
+	    cmocka_unit_test(test_bad_kernels),
+	    cmocka_unit_test(test_bad_command_line),
+	    cmocka_unit_test(test_tty_ctrl_a_x),
+	    cmocka_unit_test(test_tty_sigterm),
+	    cmocka_unit_test(test_tty_triple_fault),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,186 @@
+#include "vmrun.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void append(char *buf, size_t cap, size_t *len, int fd, bool *open_)
+{
+	char tmp[4096];
+	ssize_t n = read(fd, tmp, sizeof(tmp));
+	if (n <= 0) {
+		if (n == 0 || (errno != EINTR && errno != EAGAIN))
+			*open_ = false;
+		return;
+	}
+	size_t room = cap - 1 - *len;
+	size_t take = (size_t)n < room ? (size_t)n : room;
+	memcpy(buf + *len, tmp, take);
+	*len += take;
+	buf[*len] = '\0';
+}
+
+static void reap(pid_t pid, long long deadline, struct vm_result *r)
+{
+	int st;
+	for (;;) {
+		pid_t w = waitpid(pid, &st, WNOHANG);
+		if (w == pid)
+			break;
+		if (now_ms() > deadline && !r->timed_out) {
+			r->timed_out = true;
+			kill(pid, SIGKILL); /* our own child, by PID */
+		}
+		usleep(2000);
+	}
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+void vmrun(const char *const argv[], const char *input, struct vm_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	int out[2], err[2], in[2];
+	if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(in, O_CLOEXEC))
+		abort();
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(out[1]);
+	close(err[1]);
+	close(in[0]);
+	if (input) {
+		/* Small inputs fit the pipe buffer; a dead child must not SIGPIPE the test. */
+		signal(SIGPIPE, SIG_IGN);
+		if (write(in[1], input, strlen(input)) < 0) {
+		}
+	}
+	close(in[1]);
+
+	long long deadline = now_ms() + VMRUN_TIMEOUT_MS;
+	bool out_open = true, err_open = true;
+	while (out_open || err_open) {
+		struct pollfd fds[2] = {{.fd = out_open ? out[0] : -1, .events = POLLIN},
+					{.fd = err_open ? err[0] : -1, .events = POLLIN}};
+		long long left = deadline - now_ms();
+		if (left <= 0) {
+			r->timed_out = true;
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (poll(fds, 2, (int)left) < 0 && errno != EINTR)
+			break;
+		if (fds[0].revents)
+			append(r->out, sizeof(r->out), &r->out_len, out[0], &out_open);
+		if (fds[1].revents)
+			append(r->err, sizeof(r->err), &r->err_len, err[0], &err_open);
+	}
+	close(out[0]);
+	close(err[0]);
+	reap(pid, deadline + 5000, r);
+}
+
+void vmrun_pty(const char *const argv[], struct pty_run *p, struct vm_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	int master, slave;
+	if (openpty(&master, &slave, NULL, NULL, NULL) < 0)
+		abort();
+	/* A typical interactive terminal: canonical input, echo, signals, output processing. */
+	struct termios t;
+	tcgetattr(slave, &t);
+	t.c_lflag |= ICANON | ECHO | ISIG | IEXTEN;
+	t.c_iflag |= ICRNL;
+	t.c_oflag |= OPOST | ONLCR;
+	tcsetattr(slave, TCSANOW, &t);
+	tcgetattr(slave, &p->before);
+
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(master);
+		setsid();
+		ioctl(slave, TIOCSCTTY, 0);
+		dup2(slave, 0);
+		dup2(slave, 1);
+		dup2(slave, 2);
+		if (slave > 2)
+			close(slave);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	long long deadline = now_ms() + VMRUN_TIMEOUT_MS;
+	bool open_ = true, sent = false, sent2 = false;
+	size_t mark = 0; /* where the output stood when the first keys went out */
+	while (open_) {
+		long long left = deadline - now_ms();
+		if (left <= 0) {
+			r->timed_out = true;
+			kill(pid, SIGKILL);
+			break;
+		}
+		struct pollfd fd = {.fd = master, .events = POLLIN};
+		if (poll(&fd, 1, (int)(left < 50 ? left : 50)) < 0 && errno != EINTR)
+			break;
+		if (fd.revents & POLLIN)
+			append(r->out, sizeof(r->out), &r->out_len, master, &open_);
+		else if (fd.revents & (POLLHUP | POLLERR))
+			open_ = false; /* the child closed its side: it has exited */
+		if (!sent && strstr(r->out, p->ready)) {
+			sent = true;
+			tcgetattr(slave, &p->during);
+			if (p->keys && write(master, p->keys, strlen(p->keys)) < 0) {
+			}
+			if (p->sig)
+				kill(pid, p->sig);
+			mark = r->out_len;
+		}
+		if (sent && !sent2 && p->ready2 && strstr(r->out + mark, p->ready2)) {
+			sent2 = true;
+			if (write(master, p->keys2, strlen(p->keys2)) < 0) {
+			}
+		}
+		/* With our slave fd open, HUP never comes: stop once the child is gone. */
+		int st;
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+			while (poll(&fd, 1, 0) > 0 && (fd.revents & POLLIN) && open_)
+				append(r->out, sizeof(r->out), &r->out_len, master, &open_);
+			tcgetattr(slave, &p->after);
+			close(master);
+			close(slave);
+			return;
+		}
+	}
+	reap(pid, deadline + 5000, r);
+	tcgetattr(slave, &p->after);
+	close(master);
+	close(slave);
+}
+
+size_t count_lines(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}

@@ -1,0 +1,47 @@
+/*
+ * Running kvmini from a test: every VM is bounded by a timeout and, if it overstays, killed by
+ * its PID (never by name). Output is captured for assertions.
+ */
+#ifndef KVMINI_TEST_VMRUN_H
+#define KVMINI_TEST_VMRUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <termios.h>
+
+#define VMRUN_TIMEOUT_MS 30000
+
+struct vm_result {
+	int status;	/* exit status, or 128+signal if it was killed */
+	bool timed_out; /* we killed it */
+	char out[65536];
+	size_t out_len;
+	char err[16384];
+	size_t err_len;
+};
+
+/* Runs argv (NULL-terminated) with stdin fed from `input` (NULL: /dev/null). */
+void vmrun(const char *const argv[], const char *input, struct vm_result *r);
+
+/*
+ * Runs argv on a fresh pseudo-terminal as its controlling terminal (stdin, stdout and stderr),
+ * in the usual cooked mode. Once `ready` has appeared in the output, it sends `keys` (if any)
+ * and then `sig` (if non-zero) to the VM's PID. Records the terminal settings before, while
+ * running (just after `ready`) and after exit. Then, once `ready2` (if any) has appeared after
+ * that point, it sends `keys2`. Output of both streams lands in r->out.
+ */
+struct pty_run {
+	const char *ready;
+	const char *keys;
+	const char *ready2;
+	const char *keys2;
+	int sig;
+	struct termios before, during, after;
+};
+void vmrun_pty(const char *const argv[], struct pty_run *p, struct vm_result *r);
+
+/* How many lines s holds. */
+size_t count_lines(const char *s);
+
+#endif
