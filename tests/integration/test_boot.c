@@ -304,7 +304,6 @@ int main(void)
 				     "*** SKIPPED: KVM integration tests did not run\n"
 				     "*** %s\n"
 				     "********************************************************\n";
-		fprintf(stderr, banner, why);
 		printf(banner, why);
 		return SKIP_STATUS;
 	}
