@@ -7,11 +7,11 @@
  * moment), with acquire on the index that publishes entries and release on the one we
  * publish, so a driver on another CPU sees entries before the index that covers them.
  */
-#define LOAD_ONCE(x)	     __atomic_load_n(&(x), __ATOMIC_RELAXED)
-#define LOAD_ACQUIRE(x)	     __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
-#define STORE_ONCE(x, v)     __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
-#define STORE_RELEASE(x, v)  __atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
-#define FULL_BARRIER()	     __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define LOAD_ONCE(x)	    __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define LOAD_ACQUIRE(x)	    __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
+#define STORE_ONCE(x, v)    __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+#define STORE_RELEASE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
+#define FULL_BARRIER()	    __atomic_thread_fence(__ATOMIC_SEQ_CST)
 
 static const char *const error_names[] = {
     [VQ_OK] = "ok",
@@ -26,6 +26,7 @@ static const char *const error_names[] = {
     [VQ_ERR_ADDR] = "buffer outside guest RAM",
     [VQ_ERR_ORDER] = "readable buffer after a writable one",
     [VQ_ERR_TOO_LONG] = "chain has too many buffers or bytes",
+    [VQ_ERR_NO_STATUS] = "request has no writable status byte",
 };
 
 const char *virtq_error_str(enum virtq_error e)
@@ -67,6 +68,11 @@ static int fail_chain(struct virtq *vq, uint16_t head, enum virtq_error e)
 {
 	virtq_push(vq, head, 0);
 	return fail(vq, e);
+}
+
+void virtq_fail(struct virtq *vq, uint16_t head, enum virtq_error e)
+{
+	fail_chain(vq, head, e);
 }
 
 int virtq_pop(struct virtq *vq, struct virtq_elem *elem)
@@ -217,8 +223,7 @@ size_t iov_to_buf(const struct iovec *iov, unsigned n, size_t offset, void *buf,
 	return done;
 }
 
-size_t iov_from_buf(const struct iovec *iov, unsigned n, size_t offset, const void *buf,
-		    size_t len)
+size_t iov_from_buf(const struct iovec *iov, unsigned n, size_t offset, const void *buf, size_t len)
 {
 	size_t done = 0;
 	for (unsigned i = 0; i < n && done < len; i++) {

@@ -20,17 +20,18 @@
 /* Why a queue stopped: each is a driver bug or a hostile guest, never a device fault. */
 enum virtq_error {
 	VQ_OK = 0,
-	VQ_ERR_AVAIL_IDX,	/* avail idx ran more than the queue size ahead */
-	VQ_ERR_HEAD,		/* head index >= queue size */
-	VQ_ERR_NEXT,		/* next index outside its table */
-	VQ_ERR_LOOP,		/* chain longer than its table: a loop */
+	VQ_ERR_AVAIL_IDX,	 /* avail idx ran more than the queue size ahead */
+	VQ_ERR_HEAD,		 /* head index >= queue size */
+	VQ_ERR_NEXT,		 /* next index outside its table */
+	VQ_ERR_LOOP,		 /* chain longer than its table: a loop */
 	VQ_ERR_INDIRECT_FEATURE, /* INDIRECT_DESC used without being negotiated */
-	VQ_ERR_INDIRECT_NESTED,	/* indirect inside indirect */
-	VQ_ERR_INDIRECT_POS,	/* indirect not at the head, or with NEXT set */
-	VQ_ERR_INDIRECT_LEN,	/* table length 0 or not a multiple of 16 */
-	VQ_ERR_ADDR,		/* a buffer or table outside guest RAM (or wrapping) */
-	VQ_ERR_ORDER,		/* a readable buffer after a writable one */
-	VQ_ERR_TOO_LONG,	/* more than VIRTQ_MAX_SEGS buffers or 4 GiB in one chain */
+	VQ_ERR_INDIRECT_NESTED,	 /* indirect inside indirect */
+	VQ_ERR_INDIRECT_POS,	 /* indirect not at the head, or with NEXT set */
+	VQ_ERR_INDIRECT_LEN,	 /* table length 0 or not a multiple of 16 */
+	VQ_ERR_ADDR,		 /* a buffer or table outside guest RAM (or wrapping) */
+	VQ_ERR_ORDER,		 /* a readable buffer after a writable one */
+	VQ_ERR_TOO_LONG,	 /* more than VIRTQ_MAX_SEGS buffers or 4 GiB in one chain */
+	VQ_ERR_NO_STATUS,	 /* the device found no writable byte to put its answer in */
 };
 
 const char *virtq_error_str(enum virtq_error e);
@@ -72,6 +73,12 @@ int virtq_init(struct virtq *vq, const struct guest_mem *mem, uint16_t size, uin
  * is completed exactly once; a bad avail index or head leaves nothing to complete.
  */
 int virtq_pop(struct virtq *vq, struct virtq_elem *elem);
+
+/*
+ * For a device that cannot answer a well-formed chain (no room for its status): completes it
+ * with length 0 and breaks the queue, exactly as virtq_pop does for a malformed one.
+ */
+void virtq_fail(struct virtq *vq, uint16_t head, enum virtq_error e);
 
 /* Completes a chain, `written` bytes having been put into its writable buffers. */
 void virtq_push(struct virtq *vq, uint16_t head, uint32_t written);

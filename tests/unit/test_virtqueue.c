@@ -126,8 +126,8 @@ static void test_full_length_chain(void **state)
 {
 	struct fix *f = *state;
 	for (uint16_t i = 0; i < QSIZE; i++)
-		fr_desc(&f->r, i, FR_DATA + i * 0x100, 0x100,
-			i + 1 < QSIZE ? VRING_DESC_F_NEXT : 0, (uint16_t)(i + 1));
+		fr_desc(&f->r, i, FR_DATA + i * 0x100, 0x100, i + 1 < QSIZE ? VRING_DESC_F_NEXT : 0,
+			(uint16_t)(i + 1));
 	fr_publish(&f->r, 0);
 	assert_int_equal(virtq_pop(&f->vq, &f->elem), 1);
 	assert_int_equal(f->elem.nout, QSIZE);

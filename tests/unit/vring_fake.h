@@ -12,12 +12,12 @@
 
 #include "vmm/guest_mem.h"
 
-#define FR_RAM	       (16ULL << 20)
-#define FR_DESC	       0x10000ULL
-#define FR_AVAIL       0x20000ULL
-#define FR_USED	       0x30000ULL
-#define FR_INDIRECT    0x40000ULL /* room for indirect tables */
-#define FR_DATA	       0x100000ULL /* buffers from here up */
+#define FR_RAM	    (16ULL << 20)
+#define FR_DESC	    0x10000ULL
+#define FR_AVAIL    0x20000ULL
+#define FR_USED	    0x30000ULL
+#define FR_INDIRECT 0x40000ULL	/* room for indirect tables */
+#define FR_DATA	    0x100000ULL /* buffers from here up */
 
 struct fake_ring {
 	struct guest_mem gm;
@@ -78,7 +78,14 @@ static inline uint16_t fr_used_idx(struct fake_ring *f)
 
 static inline struct vring_used_elem fr_used(struct fake_ring *f, uint16_t i)
 {
-	return f->used->ring[i % f->size];
+	struct vring_used_elem *e = &f->used->ring[i % f->size];
+	return (struct vring_used_elem){.id = __atomic_load_n(&e->id, __ATOMIC_RELAXED),
+					.len = __atomic_load_n(&e->len, __ATOMIC_RELAXED)};
+}
+
+static inline uint16_t fr_used_flags(struct fake_ring *f)
+{
+	return __atomic_load_n(&f->used->flags, __ATOMIC_ACQUIRE);
 }
 
 /* The driver's used_event (after the avail ring) and the device's avail_event. */

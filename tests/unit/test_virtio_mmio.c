@@ -1,0 +1,395 @@
+/*
+ * The virtio-mmio transport with the real virtio-blk device and worker threads behind it:
+ * registers, the status state machine, queue set-up rules, notify -> worker -> interrupt,
+ * DEVICE_NEEDS_RESET and recovery by reset, and polling without kicks.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <linux/virtio_config.h>
+#include <linux/virtio_ids.h>
+
+#include "blk_fake.h"
+#include "virtio/blk.h"
+#include "virtio/mmio.h"
+
+#define QSIZE 16
+#define BASE  0xD0000000ULL
+
+struct fix {
+	struct fake_ring r;
+	char path[64];
+	struct disk disk;
+	struct virtio_blk blk;
+	struct virtio_mmio t;
+};
+
+static int setup_poll(void **state, unsigned poll_us)
+{
+	struct fix *f = calloc(1, sizeof(*f));
+	strcpy(f->path, "/tmp/kvmini-mmio-XXXXXX");
+	int fd = mkstemp(f->path);
+	if (ftruncate(fd, 1 << 20))
+		return -1;
+	close(fd);
+	struct err err;
+	if (fr_init(&f->r, QSIZE) || disk_open(&f->disk, f->path, false, &err))
+		return -1;
+	virtio_blk_init(&f->blk, &f->disk, "s", 1);
+	if (virtio_mmio_init(&f->t, &virtio_blk_ops, &f->blk, &f->r.gm, BASE, 16, 1, BLK_QUEUE_SIZE,
+			     poll_us, &err))
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_poll(state, 0);
+}
+
+static int setup_polling(void **state)
+{
+	return setup_poll(state, 200000);
+}
+
+static int teardown(void **state)
+{
+	struct fix *f = *state;
+	virtio_mmio_destroy(&f->t);
+	disk_close(&f->disk);
+	unlink(f->path);
+	fr_free(&f->r);
+	free(f);
+	return 0;
+}
+
+static uint32_t rd(struct fix *f, uint64_t off)
+{
+	uint32_t v;
+	virtio_mmio_bus_ops.read(&f->t, off, &v, 4);
+	return v;
+}
+
+static void wr(struct fix *f, uint64_t off, uint32_t v)
+{
+	virtio_mmio_bus_ops.write(&f->t, off, &v, 4);
+}
+
+static void wr_features(struct fix *f, uint64_t features)
+{
+	wr(f, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	wr(f, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)features);
+	wr(f, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	wr(f, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(features >> 32));
+}
+
+static uint64_t device_features(struct fix *f)
+{
+	wr(f, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	uint64_t lo = rd(f, VIRTIO_MMIO_DEVICE_FEATURES);
+	wr(f, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
+	return lo | (uint64_t)rd(f, VIRTIO_MMIO_DEVICE_FEATURES) << 32;
+}
+
+#define S_ACK  VIRTIO_CONFIG_S_ACKNOWLEDGE
+#define S_DRV  VIRTIO_CONFIG_S_DRIVER
+#define S_FOK  VIRTIO_CONFIG_S_FEATURES_OK
+#define S_DOK  VIRTIO_CONFIG_S_DRIVER_OK
+#define S_NRST VIRTIO_CONFIG_S_NEEDS_RESET
+
+static void negotiate(struct fix *f, uint64_t features)
+{
+	wr(f, VIRTIO_MMIO_STATUS, S_ACK);
+	wr(f, VIRTIO_MMIO_STATUS, S_ACK | S_DRV);
+	wr_features(f, features);
+	wr(f, VIRTIO_MMIO_STATUS, S_ACK | S_DRV | S_FOK);
+	assert_int_equal(rd(f, VIRTIO_MMIO_STATUS), S_ACK | S_DRV | S_FOK);
+}
+
+static void setup_queue(struct fix *f, uint32_t num)
+{
+	wr(f, VIRTIO_MMIO_QUEUE_SEL, 0);
+	wr(f, VIRTIO_MMIO_QUEUE_NUM, num);
+	wr(f, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)FR_DESC);
+	wr(f, VIRTIO_MMIO_QUEUE_DESC_HIGH, 0);
+	wr(f, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)FR_AVAIL);
+	wr(f, VIRTIO_MMIO_QUEUE_AVAIL_HIGH, 0);
+	wr(f, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)FR_USED);
+	wr(f, VIRTIO_MMIO_QUEUE_USED_HIGH, 0);
+	wr(f, VIRTIO_MMIO_QUEUE_READY, 1);
+}
+
+#define V1 (1ULL << VIRTIO_F_VERSION_1)
+
+static void bring_up(struct fix *f, uint64_t features)
+{
+	negotiate(f, features);
+	setup_queue(f, QSIZE);
+	assert_int_equal(rd(f, VIRTIO_MMIO_QUEUE_READY), 1);
+	wr(f, VIRTIO_MMIO_STATUS, S_ACK | S_DRV | S_FOK | S_DOK);
+	assert_int_equal(rd(f, VIRTIO_MMIO_STATUS), S_ACK | S_DRV | S_FOK | S_DOK);
+}
+
+/* Waits (bounded) for the device's interrupt eventfd. */
+static bool wait_irq(struct fix *f, int timeout_ms)
+{
+	struct pollfd p = {.fd = f->t.irq_fd, .events = POLLIN};
+	if (poll(&p, 1, timeout_ms) != 1)
+		return false;
+	eventfd_t v;
+	eventfd_read(f->t.irq_fd, &v);
+	return true;
+}
+
+static bool wait_used(struct fix *f, uint16_t idx, int timeout_ms)
+{
+	for (int i = 0; i < timeout_ms; i++) {
+		if (fr_used_idx(&f->r) == idx)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+static void test_identity(void **state)
+{
+	struct fix *f = *state;
+	assert_int_equal(rd(f, VIRTIO_MMIO_MAGIC_VALUE), 0x74726976);
+	assert_int_equal(rd(f, VIRTIO_MMIO_VERSION), 2);
+	assert_int_equal(rd(f, VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_BLOCK);
+	uint64_t feat = device_features(f);
+	assert_true(feat & V1);
+	assert_true(feat & (1ULL << VIRTIO_RING_F_EVENT_IDX));
+	assert_true(feat & (1ULL << VIRTIO_BLK_F_FLUSH));
+	/* Config space: capacity in sectors, readable 4 bytes at a time. */
+	uint32_t lo, hi;
+	virtio_mmio_bus_ops.read(&f->t, VIRTIO_MMIO_CONFIG, &lo, 4);
+	virtio_mmio_bus_ops.read(&f->t, VIRTIO_MMIO_CONFIG + 4, &hi, 4);
+	assert_int_equal(lo, 2048);
+	assert_int_equal(hi, 0);
+	/* Past the end of config space reads as 0 rather than beyond the struct. */
+	uint32_t past = 0xFFFFFFFF;
+	virtio_mmio_bus_ops.read(&f->t, VIRTIO_MMIO_CONFIG + 0x100 - 4, &past, 4);
+	assert_int_equal(past, 0);
+}
+
+static void test_features_ok_rules(void **state)
+{
+	struct fix *f = *state;
+	wr(f, VIRTIO_MMIO_STATUS, S_ACK | S_DRV);
+	wr_features(f, 0); /* no VERSION_1: a legacy driver, refused */
+	wr(f, VIRTIO_MMIO_STATUS, S_ACK | S_DRV | S_FOK);
+	assert_int_equal(rd(f, VIRTIO_MMIO_STATUS), S_ACK | S_DRV);
+	wr_features(f, V1 | (1ULL << 40)); /* a bit never offered */
+	wr(f, VIRTIO_MMIO_STATUS, S_ACK | S_DRV | S_FOK);
+	assert_int_equal(rd(f, VIRTIO_MMIO_STATUS), S_ACK | S_DRV);
+	wr_features(f, V1);
+	wr(f, VIRTIO_MMIO_STATUS, S_ACK | S_DRV | S_FOK);
+	assert_int_equal(rd(f, VIRTIO_MMIO_STATUS), S_ACK | S_DRV | S_FOK);
+	/* After FEATURES_OK the features are frozen. */
+	wr_features(f, V1 | (1ULL << VIRTIO_RING_F_EVENT_IDX));
+	assert_int_equal(f->t.driver_features, V1);
+}
+
+static void test_status_order(void **state)
+{
+	struct fix *f = *state;
+	wr(f, VIRTIO_MMIO_STATUS, S_DRV); /* DRIVER before ACKNOWLEDGE */
+	assert_int_equal(rd(f, VIRTIO_MMIO_STATUS), 0);
+	wr(f, VIRTIO_MMIO_STATUS, S_ACK | S_DRV | S_DOK); /* DRIVER_OK without FEATURES_OK */
+	assert_int_equal(rd(f, VIRTIO_MMIO_STATUS), S_ACK | S_DRV);
+	wr(f, VIRTIO_MMIO_STATUS, S_ACK); /* clearing a bit without reset: ignored */
+	assert_int_equal(rd(f, VIRTIO_MMIO_STATUS), S_ACK | S_DRV);
+	wr(f, VIRTIO_MMIO_STATUS, S_ACK | S_DRV | S_NRST); /* only the device sets NEEDS_RESET */
+	assert_int_equal(rd(f, VIRTIO_MMIO_STATUS), S_ACK | S_DRV);
+}
+
+static void test_queue_setup_window(void **state)
+{
+	struct fix *f = *state;
+	/* Before FEATURES_OK queue registers do nothing. */
+	setup_queue(f, QSIZE);
+	assert_int_equal(rd(f, VIRTIO_MMIO_QUEUE_READY), 0);
+	bring_up(f, V1);
+	/* While DRIVER_OK, rewriting the queue is ignored. */
+	wr(f, VIRTIO_MMIO_QUEUE_DESC_LOW, 0x1234000);
+	assert_int_equal(rd(f, VIRTIO_MMIO_QUEUE_DESC_LOW), (uint32_t)FR_DESC);
+	wr(f, VIRTIO_MMIO_QUEUE_READY, 0);
+	assert_int_equal(rd(f, VIRTIO_MMIO_QUEUE_READY), 1);
+}
+
+static void test_queue_sel_out_of_range(void **state)
+{
+	struct fix *f = *state;
+	negotiate(f, V1);
+	wr(f, VIRTIO_MMIO_QUEUE_SEL, 1);
+	assert_int_equal(rd(f, VIRTIO_MMIO_QUEUE_NUM_MAX), 0);
+	wr(f, VIRTIO_MMIO_QUEUE_NUM, 8);
+	wr(f, VIRTIO_MMIO_QUEUE_READY, 1);
+	assert_int_equal(rd(f, VIRTIO_MMIO_QUEUE_READY), 0);
+	wr(f, VIRTIO_MMIO_QUEUE_SEL, 0);
+	assert_int_equal(rd(f, VIRTIO_MMIO_QUEUE_NUM_MAX), BLK_QUEUE_SIZE);
+}
+
+static void test_bad_queue_size(void **state)
+{
+	struct fix *f = *state;
+	negotiate(f, V1);
+	setup_queue(f, 12); /* not a power of two */
+	assert_int_equal(rd(f, VIRTIO_MMIO_QUEUE_READY), 0);
+	assert_true(rd(f, VIRTIO_MMIO_STATUS) & S_NRST);
+	wr(f, VIRTIO_MMIO_STATUS, 0);
+	negotiate(f, V1);
+	setup_queue(f, 512); /* more than QueueNumMax */
+	assert_int_equal(rd(f, VIRTIO_MMIO_QUEUE_READY), 0);
+	assert_true(rd(f, VIRTIO_MMIO_STATUS) & S_NRST);
+}
+
+static void test_bad_ring_address(void **state)
+{
+	struct fix *f = *state;
+	negotiate(f, V1);
+	wr(f, VIRTIO_MMIO_QUEUE_NUM, QSIZE);
+	wr(f, VIRTIO_MMIO_QUEUE_DESC_LOW, 0xFEC00000); /* the IOAPIC, not RAM */
+	wr(f, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)FR_AVAIL);
+	wr(f, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)FR_USED);
+	wr(f, VIRTIO_MMIO_QUEUE_READY, 1);
+	assert_int_equal(rd(f, VIRTIO_MMIO_QUEUE_READY), 0);
+	assert_true(rd(f, VIRTIO_MMIO_STATUS) & S_NRST);
+}
+
+static void test_request_by_notify(void **state)
+{
+	struct fix *f = *state;
+	bring_up(f, V1);
+	bf_request(&f->r, 0, VIRTIO_BLK_T_GET_ID, 0, BF_DATA, 20, true);
+	wr(f, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	assert_true(wait_irq(f, 5000));
+	assert_int_equal(fr_used_idx(&f->r), 1);
+	assert_int_equal(bf_status(&f->r, 0), VIRTIO_BLK_S_OK);
+	assert_int_equal(rd(f, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_VRING);
+	wr(f, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
+	assert_int_equal(rd(f, VIRTIO_MMIO_INTERRUPT_STATUS), 0);
+	/* The worker may have served the chain before it read the kick: wait for the count. */
+	for (int i = 0; i < 5000 && atomic_load(&f->t.queues[0].notifies) == 0; i++)
+		usleep(1000);
+	assert_int_equal(atomic_load(&f->t.queues[0].notifies), 1);
+	assert_int_equal(atomic_load(&f->t.queues[0].chains), 1);
+	/* A notify for a queue that does not exist is ignored. */
+	wr(f, VIRTIO_MMIO_QUEUE_NOTIFY, 5);
+	assert_false(wait_irq(f, 50));
+}
+
+static void test_hostile_chain_then_reset(void **state)
+{
+	struct fix *f = *state;
+	bring_up(f, V1);
+	fr_desc(&f->r, 0, FR_DATA, 16, VRING_DESC_F_NEXT, 0); /* loops on itself */
+	fr_publish(&f->r, 0);
+	wr(f, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	assert_true(wait_irq(f, 5000));
+	assert_true(wait_used(f, 1, 5000));
+	/* Completed once with length 0; the device wants a reset and said so by interrupt. */
+	assert_int_equal(fr_used(&f->r, 0).len, 0);
+	for (int i = 0; i < 5000 && !(rd(f, VIRTIO_MMIO_STATUS) & S_NRST); i++)
+		usleep(1000);
+	assert_true(rd(f, VIRTIO_MMIO_STATUS) & S_NRST);
+	assert_true(rd(f, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_CONFIG);
+	assert_int_equal(atomic_load(&f->t.resets_requested), 1);
+	/* Further requests are not served until the driver resets. */
+	bf_request(&f->r, 2, VIRTIO_BLK_T_FLUSH, 0, 0, 0, false);
+	wr(f, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	usleep(50000);
+	assert_int_equal(fr_used_idx(&f->r), 1);
+
+	/* Reset: everything back to zero, then a fresh session works. */
+	wr(f, VIRTIO_MMIO_STATUS, 0);
+	assert_int_equal(rd(f, VIRTIO_MMIO_STATUS), 0);
+	assert_int_equal(rd(f, VIRTIO_MMIO_INTERRUPT_STATUS), 0);
+	assert_int_equal(rd(f, VIRTIO_MMIO_QUEUE_READY), 0);
+	memset(f->r.avail, 0, 6 + 2 * QSIZE);
+	memset(f->r.used, 0, 6 + 8 * QSIZE);
+	f->r.avail_idx = 0;
+	bring_up(f, V1);
+	bf_request(&f->r, 0, VIRTIO_BLK_T_FLUSH, 0, 0, 0, false);
+	wr(f, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	assert_true(wait_irq(f, 5000));
+	assert_true(wait_used(f, 1, 5000));
+	assert_int_equal(bf_status(&f->r, 0), VIRTIO_BLK_S_OK);
+}
+
+static void test_event_idx_and_batching(void **state)
+{
+	struct fix *f = *state;
+	bring_up(f, V1 | (1ULL << VIRTIO_RING_F_EVENT_IDX));
+	/* Driver asks for an interrupt only after the third completion. */
+	*fr_used_event(&f->r) = 2;
+	for (uint16_t d = 0; d < 6; d += 2)
+		bf_request(&f->r, d, VIRTIO_BLK_T_FLUSH, 0, 0, 0, false);
+	wr(f, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	assert_true(wait_used(f, 3, 5000));
+	assert_true(wait_irq(f, 5000));
+	/* The device asks to be kicked past what it consumed. */
+	assert_int_equal(__atomic_load_n(fr_avail_event(&f->r), __ATOMIC_ACQUIRE), 3);
+}
+
+static void test_polling_needs_no_kicks(void **state)
+{
+	struct fix *f = *state;
+	bring_up(f, V1);
+	bf_request(&f->r, 0, VIRTIO_BLK_T_FLUSH, 0, 0, 0, false);
+	wr(f, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	assert_true(wait_used(f, 1, 5000));
+	/* The worker now polls with kicks suppressed; the next requests need no notify. */
+	for (int i = 0; i < 1000 && !(fr_used_flags(&f->r) & VRING_USED_F_NO_NOTIFY); i++)
+		usleep(1000);
+	assert_true(fr_used_flags(&f->r) & VRING_USED_F_NO_NOTIFY);
+	for (uint16_t k = 1; k <= 5; k++) {
+		bf_request(&f->r, (uint16_t)(2 * k), VIRTIO_BLK_T_FLUSH, 0, 0, 0, false);
+		assert_true(wait_used(f, (uint16_t)(k + 1), 5000));
+	}
+	assert_int_equal(atomic_load(&f->t.queues[0].notifies), 1);
+	assert_int_equal(atomic_load(&f->t.queues[0].chains), 6);
+}
+
+static void test_narrow_register_access(void **state)
+{
+	struct fix *f = *state;
+	uint16_t v16 = 0xFFFF;
+	virtio_mmio_bus_ops.read(&f->t, VIRTIO_MMIO_MAGIC_VALUE, &v16, 2);
+	assert_int_equal(v16, 0);
+	uint8_t v8 = S_ACK;
+	virtio_mmio_bus_ops.write(&f->t, VIRTIO_MMIO_STATUS, &v8, 1);
+	assert_int_equal(rd(f, VIRTIO_MMIO_STATUS), 0);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+	    T(test_identity),
+	    T(test_features_ok_rules),
+	    T(test_status_order),
+	    T(test_queue_setup_window),
+	    T(test_queue_sel_out_of_range),
+	    T(test_bad_queue_size),
+	    T(test_bad_ring_address),
+	    T(test_request_by_notify),
+	    T(test_hostile_chain_then_reset),
+	    T(test_event_idx_and_batching),
+	    cmocka_unit_test_setup_teardown(test_polling_needs_no_kicks, setup_polling, teardown),
+	    T(test_narrow_register_access),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

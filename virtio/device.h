@@ -1,0 +1,32 @@
+/*
+ * The ops table every virtio device implements. The transport (virtio/mmio.c) owns all
+ * registers, feature negotiation, queues and their worker threads; a device only describes
+ * itself and consumes chains handed to it by its queues' workers.
+ */
+#ifndef KVMINI_VIRTIO_DEVICE_H
+#define KVMINI_VIRTIO_DEVICE_H
+
+#include <stdint.h>
+
+#include "virtio/virtqueue.h"
+
+struct virtio_device_ops {
+	const char *name;
+	uint32_t device_id; /* VIRTIO_ID_* */
+	uint32_t config_size;
+	/* Device-specific feature bits offered (the transport adds VERSION_1 and ring features). */
+	uint64_t (*features)(void *dev);
+	/* Config space; the transport has bounds-checked offset and size. */
+	void (*config_read)(void *dev, uint32_t offset, void *data, unsigned size);
+	/* At DRIVER_OK with the final features; non-zero refuses (DEVICE_NEEDS_RESET). */
+	int (*activate)(void *dev, uint64_t features);
+	/*
+	 * On queue q's worker thread: pop and complete chains until virtq_pop returns 0 (empty) or
+	 * -1 (broken). Completion interrupts are the transport's business.
+	 */
+	void (*handle_queue)(void *dev, unsigned q, struct virtq *vq, struct virtq_elem *scratch);
+	/* After every worker has stopped: forget all driver-visible state. */
+	void (*reset)(void *dev);
+};
+
+#endif

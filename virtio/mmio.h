@@ -1,0 +1,86 @@
+/*
+ * The virtio-mmio transport, version 2 register layout (virtio 1.2, section 4.2.2). One
+ * instance per device, on the MMIO bus. QueueNotify writes are meant to be caught by KVM
+ * (an ioeventfd per queue on notify_fd, datamatch = queue index); completions leave through
+ * irq_fd (a KVM irqfd). Without KVM, tests drive the same eventfds directly.
+ */
+#ifndef KVMINI_VIRTIO_MMIO_H
+#define KVMINI_VIRTIO_MMIO_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/virtio_mmio.h>
+
+#include "devices/bus.h"
+#include "virtio/device.h"
+#include "virtio/virtqueue.h"
+#include "vmm/err.h"
+#include "vmm/guest_mem.h"
+
+#define VIRTIO_MMIO_SIZE       0x200
+#define VIRTIO_MMIO_MAGIC      0x74726976 /* "virt" */
+#define VIRTIO_MMIO_VENDOR     0x494D564B /* "KVMI" */
+#define VIRTIO_MMIO_NOTIFY_OFF VIRTIO_MMIO_QUEUE_NOTIFY
+
+struct virtio_mmio;
+
+struct virtio_mmio_queue {
+	struct virtio_mmio *t;
+	unsigned index;
+	/* Registers as the driver wrote them; the vq is built from them at QueueReady. */
+	uint32_t num;
+	bool ready;
+	uint64_t desc, driver, device;
+	struct virtq vq;
+	struct virtq_elem *elem; /* the worker's scratch chain */
+	int notify_fd;		 /* eventfd the guest's QueueNotify lands on */
+	unsigned poll_us;	 /* 0: sleep until notified */
+	pthread_t thread;
+	bool running;
+	atomic_ullong notifies; /* kicks received: each is one guest write to QueueNotify */
+	atomic_ullong chains;	/* chains the device completed */
+};
+
+struct virtio_mmio {
+	const struct virtio_device_ops *ops;
+	void *dev;
+	const struct guest_mem *mem;
+	uint64_t base;
+	unsigned irq; /* GSI of this device's interrupt */
+	int irq_fd;   /* eventfd: written to raise the interrupt */
+	unsigned nqueues;
+	uint16_t queue_max;
+
+	pthread_mutex_t ctl_lock; /* serializes Status transitions (activate/reset) */
+	pthread_mutex_t lock;	  /* guards the registers below */
+	uint32_t status;
+	uint32_t dev_features_sel, drv_features_sel, queue_sel;
+	uint64_t driver_features;
+	uint32_t config_generation;
+	atomic_uint interrupt_status;
+	struct virtio_mmio_queue *queues;
+
+	int stop_fd; /* eventfd that wakes workers to stop */
+	atomic_bool stopping;
+	atomic_uint resets_requested; /* times the device set DEVICE_NEEDS_RESET */
+	char error[128];	      /* why, the last time */
+};
+
+extern const struct bus_device_ops virtio_mmio_bus_ops;
+
+int virtio_mmio_init(struct virtio_mmio *t, const struct virtio_device_ops *ops, void *dev,
+		     const struct guest_mem *mem, uint64_t base, unsigned irq, unsigned nqueues,
+		     uint16_t queue_max, unsigned poll_us, struct err *err);
+void virtio_mmio_destroy(struct virtio_mmio *t);
+int virtio_mmio_register(struct virtio_mmio *t, struct bus *mmio);
+
+/* From a worker (or the transport): the device is in an error state the driver must reset. */
+void virtio_mmio_needs_reset(struct virtio_mmio *t, const char *why);
+
+/* From a worker: raise the used-buffer interrupt if the driver wants one for queue q. */
+void virtio_mmio_used(struct virtio_mmio *t, struct virtio_mmio_queue *q);
+
+#endif

@@ -1,0 +1,116 @@
+#include "virtio/worker.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static bool stopping(const struct virtio_mmio *t)
+{
+	return atomic_load(&t->stopping);
+}
+
+/* One pass of the device over the queue, then the interrupt if the driver wants one. */
+static void run_device(struct virtio_mmio_queue *q)
+{
+	struct virtio_mmio *t = q->t;
+	uint16_t before = q->vq.used_idx;
+	t->ops->handle_queue(t->dev, q->index, &q->vq, q->elem);
+	atomic_fetch_add(&q->chains, (uint16_t)(q->vq.used_idx - before));
+	if (q->vq.used_idx != before)
+		virtio_mmio_used(t, q);
+	if (q->vq.error)
+		virtio_mmio_needs_reset(t, virtq_error_str(q->vq.error));
+}
+
+/*
+ * Kicks stay off while we work (the driver need not exit to tell us what we will see
+ * anyway); after turning them back on, look once more, or a chain published in between
+ * would wait for a kick that never comes.
+ */
+static void service(struct virtio_mmio_queue *q)
+{
+	do {
+		virtq_set_notify(&q->vq, false);
+		run_device(q);
+		if (q->vq.error)
+			return;
+		virtq_set_notify(&q->vq, true);
+	} while (virtq_has_avail(&q->vq) && !stopping(q->t));
+}
+
+static void poll_ring(struct virtio_mmio_queue *q)
+{
+	uint64_t budget = (uint64_t)q->poll_us * 1000, deadline = now_ns() + budget;
+	virtq_set_notify(&q->vq, false);
+	while (!stopping(q->t) && !q->vq.error) {
+		if (virtq_has_avail(&q->vq)) {
+			run_device(q);
+			deadline = now_ns() + budget;
+		} else if (now_ns() >= deadline) {
+			break;
+		} else {
+			__builtin_ia32_pause();
+		}
+	}
+	if (!q->vq.error) {
+		virtq_set_notify(&q->vq, true);
+		if (virtq_has_avail(&q->vq))
+			service(q);
+	}
+}
+
+static void *worker(void *arg)
+{
+	struct virtio_mmio_queue *q = arg;
+	struct virtio_mmio *t = q->t;
+	/* Chains may have been published before DRIVER_OK's kick could reach us. */
+	service(q);
+	while (!stopping(t)) {
+		struct pollfd fds[2] = {{.fd = q->notify_fd, .events = POLLIN},
+					{.fd = t->stop_fd, .events = POLLIN}};
+		if (poll(fds, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (stopping(t))
+			break;
+		eventfd_t kicks;
+		if (eventfd_read(q->notify_fd, &kicks) == 0)
+			atomic_fetch_add(&q->notifies, kicks);
+		if (q->vq.error)
+			continue; /* broken until the driver resets the device */
+		service(q);
+		if (q->poll_us)
+			poll_ring(q);
+	}
+	return NULL;
+}
+
+int vq_worker_start(struct virtio_mmio_queue *q)
+{
+	if (pthread_create(&q->thread, NULL, worker, q))
+		return -1;
+	q->running = true;
+	return 0;
+}
+
+void vq_workers_stop(struct virtio_mmio *t)
+{
+	atomic_store(&t->stopping, true);
+	eventfd_write(t->stop_fd, 1);
+	for (unsigned i = 0; i < t->nqueues; i++) {
+		struct virtio_mmio_queue *q = &t->queues[i];
+		if (q->running)
+			pthread_join(q->thread, NULL);
+		q->running = false;
+	}
+	eventfd_t v;
+	eventfd_read(t->stop_fd, &v);
+	atomic_store(&t->stopping, false);
+}
