@@ -3,6 +3,7 @@
  * runs the scenario the command line names and ends the VM through the test-exit port.
  */
 #include <asm/bootparam.h>
+#include "arch/irq.h"
 #include "boot/boot.h"
 #include "drivers/power.h"
 #include "drivers/uart.h"
@@ -17,6 +18,8 @@ int main(struct boot_params *bp)
 	int have_exit;
 
 	uart_init();
+	/* Before anything can fault, so a bug reports itself instead of triple-faulting. */
+	idt_init();
 	cmdline_set(boot_cmdline(bp));
 
 	have_exit = cmdline_get_u64("exit", &exit_status);

@@ -25,6 +25,14 @@ static inline void lidt(const struct desc_ptr *d)
 	__asm__ volatile("lidt %0" : : "m"(*d) : "memory");
 }
 
+static inline u64 read_cr2(void)
+{
+	u64 v;
+
+	__asm__ volatile("movq %%cr2, %0" : "=r"(v));
+	return v;
+}
+
 static inline void ud2(void)
 {
 	__asm__ volatile("ud2" ::: "memory");

@@ -2,8 +2,8 @@
  * Protected-mode part entry points. The loader puts this section first, at 0x100000:
  * offset 0 is the 32-bit entry (unsupported) and offset 0x200 the 64-bit one.
  */
-#define BOOT_CS		0x10
-#define BOOT_DS		0x18
+#include "arch/segment.h"
+
 #define STACK_SIZE	(16 * 1024)
 
 	.section .head.text, "ax"

@@ -94,3 +94,19 @@ int boot_find_setup_data(const struct boot_params *bp, u32 type, const void **da
 	}
 	return 0;
 }
+
+const char *boot_dt(const struct boot_params *bp, struct fdt *fdt)
+{
+	const void *blob;
+	u32 len;
+	const char *err = NULL;
+
+	switch (boot_find_setup_data(bp, SETUP_DTB, &blob, &len, &err)) {
+	case 1:
+		return fdt_init(fdt, blob, len);
+	case 0:
+		return "no device tree (SETUP_DTB) in setup_data";
+	default:
+		return err;
+	}
+}

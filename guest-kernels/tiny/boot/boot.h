@@ -3,6 +3,7 @@
 #define TINY_BOOT_BOOT_H
 
 #include <asm/bootparam.h>
+#include "lib/fdt.h"
 #include "lib/types.h"
 
 /* Not in the UAPI headers any more; values from the ACPI spec as Linux uses them. */
@@ -32,5 +33,8 @@ u64 boot_ram_bytes(const struct boot_params *bp);
  */
 int boot_find_setup_data(const struct boot_params *bp, u32 type, const void **data, u32 *len,
 			 const char **err);
+
+/* Finds the SETUP_DTB device tree and checks its header. Returns NULL, or what is wrong. */
+const char *boot_dt(const struct boot_params *bp, struct fdt *fdt);
 
 #endif

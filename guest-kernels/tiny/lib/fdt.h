@@ -57,4 +57,29 @@ const char *fdt_walk(struct fdt *fdt, const struct fdt_visitor *v);
 /* True when a property value is exactly the string s (with its NUL). */
 bool fdt_prop_is(const u8 *val, u32 len, const char *s);
 
+/*
+ * Node lookups, shaped like libfdt's: a node is named by the offset of its FDT_BEGIN_NODE token
+ * in the structure block, and -1 means not found (or a malformed blob, which these check as
+ * they go but do not report; fdt_walk does).
+ */
+
+/* The node after `node` in document order (-1: the root), with *depth tracking its level. */
+int fdt_next_node(struct fdt *fdt, int node, int *depth);
+/* First node whose compatible list holds the string. */
+int fdt_node_by_compatible(struct fdt *fdt, const char *compatible);
+int fdt_node_by_phandle(struct fdt *fdt, u32 phandle);
+/* An absolute path; a component may leave out the unit address ("/isa/serial"). */
+int fdt_node_by_path(struct fdt *fdt, const char *path);
+/* The node's parent, -1 for the root. */
+int fdt_parent(struct fdt *fdt, int node);
+/* The node's name with its unit address ("" for the root or a bad offset). */
+const char *fdt_node_name(struct fdt *fdt, int node);
+
+/* A property's value and length, or NULL when the node has no such property. */
+const u8 *fdt_getprop(struct fdt *fdt, int node, const char *name, u32 *len);
+/* A property that is exactly one cell. */
+bool fdt_getprop_u32(struct fdt *fdt, int node, const char *name, u32 *val);
+/* Copies up to max cells of a property; returns how many it has (-1: absent). */
+int fdt_read_cells(struct fdt *fdt, int node, const char *name, u32 *cells, int max);
+
 #endif

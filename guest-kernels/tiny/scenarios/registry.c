@@ -7,6 +7,9 @@ const struct scenario scenarios[] = {
     {"echo", scenario_echo},
     {"reset", scenario_reset},
     {"unclaimed", scenario_unclaimed},
+    {"serial-irq", scenario_serial_irq},
+    {"bad-fetch", scenario_bad_fetch},
+    {"exception", scenario_exception},
 };
 
 const size_t scenario_count = ARRAY_SIZE(scenarios);
