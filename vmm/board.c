@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -38,13 +40,85 @@ static int plug_devices(struct board *b, struct vm *vm, struct err *err)
 	return 0;
 }
 
+static uint64_t virtio_base(unsigned slot)
+{
+	return VIRTIO_MMIO_BASE + (uint64_t)slot * VIRTIO_MMIO_SIZE;
+}
+
+/* KVM catches each queue's QueueNotify write (datamatch = queue index) and the irqfd. */
+static int wire_to_kvm(struct vm *vm, struct virtio_mmio *t, struct err *err)
+{
+	for (unsigned q = 0; q < t->nqueues; q++)
+		if (vm_ioeventfd(vm, t->base + VIRTIO_MMIO_NOTIFY_OFF, 4, q, t->queues[q].notify_fd,
+				 err))
+			return -1;
+	return vm_irqfd(vm, t->irq, t->irq_fd, err);
+}
+
+/* Returns 0 or a kvmini exit status. */
+static int plug_disk(struct board *b, struct vm *vm, const struct disk_opt *o, struct err *err)
+{
+	unsigned slot = b->nblks;
+	struct board_blk *d = &b->blks[slot];
+	if (disk_open(&d->disk, o->path, o->ro, err))
+		return KVMINI_EXIT_USAGE;
+	b->nblks++; /* from here on board_destroy() cleans it up */
+	if (o->serial)
+		snprintf(d->serial, sizeof(d->serial), "%s", o->serial);
+	else
+		snprintf(d->serial, sizeof(d->serial), "kvmini-vd%c", 'a' + slot);
+	virtio_blk_init(&d->blk, &d->disk, d->serial, o->queues);
+	if (virtio_mmio_init(&d->transport, &virtio_blk_ops, &d->blk, &vm->mem, virtio_base(slot),
+			     VIRTIO_FIRST_GSI + slot, o->queues, BLK_QUEUE_SIZE, o->poll_us, err) ||
+	    virtio_mmio_register(&d->transport, &vm->mmio) || wire_to_kvm(vm, &d->transport, err))
+		return KVMINI_EXIT_FAILURE;
+	vm_log(vm, "virtio-blk %s at 0x%llx, GSI %u: '%s'%s, %llu sectors, %u queue(s), poll %u us",
+	       d->serial, (unsigned long long)d->transport.base, d->transport.irq, o->path,
+	       o->ro ? " (read-only)" : "", (unsigned long long)d->blk.config.capacity, o->queues,
+	       o->poll_us);
+	return 0;
+}
+
+/* The command line, plus virtio_mmio.device=<size>@<base>:<irq> per device if asked. */
+static int build_cmdline(struct board *b, const struct kvmini_config *cfg, struct err *err)
+{
+	size_t len = strlen(cfg->cmdline) + 1 + (size_t)b->nblks * 64;
+	b->cmdline = malloc(len);
+	if (!b->cmdline)
+		return err_set(err, "out of memory");
+	size_t n = (size_t)snprintf(b->cmdline, len, "%s", cfg->cmdline);
+	for (unsigned i = 0; cfg->virtio_cmdline && i < b->nblks; i++)
+		n += (size_t)snprintf(
+		    b->cmdline + n, len - n, " virtio_mmio.device=%u@0x%llx:%u", VIRTIO_MMIO_SIZE,
+		    (unsigned long long)b->blks[i].transport.base, b->blks[i].transport.irq);
+	return 0;
+}
+
 int board_setup(struct board *b, struct vm *vm, const struct kvmini_config *cfg, struct err *err)
 {
 	if (plug_devices(b, vm, err))
 		return KVMINI_EXIT_FAILURE;
+	for (unsigned i = 0; i < cfg->ndisks; i++) {
+		int rc = plug_disk(b, vm, &cfg->disks[i], err);
+		if (rc)
+			return rc;
+	}
+	if (build_cmdline(b, cfg, err))
+		return KVMINI_EXIT_FAILURE;
 
 	static uint8_t dtb[DTB_MAX_SIZE];
-	struct dt_params dtp = {.ncpus = vm->ncpus, .mem = &vm->mem};
+	struct dt_mmio_device mmio[VIRTIO_MAX_DEVICES];
+	for (unsigned i = 0; i < b->nblks; i++)
+		mmio[i] = (struct dt_mmio_device){
+		    .compatible = "virtio,mmio",
+		    .base = b->blks[i].transport.base,
+		    .size = VIRTIO_MMIO_SIZE,
+		    .irq = b->blks[i].transport.irq,
+		    /* KVM_IRQFD injects an edge: describing it as a level would lose interrupts. */
+		    .irq_type = DT_IRQ_EDGE_RISING,
+		};
+	struct dt_params dtp = {
+	    .ncpus = vm->ncpus, .mem = &vm->mem, .mmio = mmio, .nmmio = b->nblks};
 	int dtb_size = dt_build(dtb, sizeof(dtb), &dtp, err);
 	if (dtb_size < 0)
 		return KVMINI_EXIT_FAILURE;
@@ -54,7 +128,7 @@ int board_setup(struct board *b, struct vm *vm, const struct kvmini_config *cfg,
 	struct linux_boot_args args = {
 	    .kernel_path = cfg->kernel,
 	    .initrd_path = cfg->initrd,
-	    .cmdline = cfg->cmdline,
+	    .cmdline = b->cmdline,
 	    .dtb = dtb,
 	    .dtb_size = (size_t)dtb_size,
 	};
@@ -71,5 +145,27 @@ int board_setup(struct board *b, struct vm *vm, const struct kvmini_config *cfg,
 
 void board_destroy(struct board *b)
 {
+	/* Queue workers first: they may be in the middle of I/O on the disk. */
+	for (unsigned i = 0; i < b->nblks; i++) {
+		virtio_mmio_destroy(&b->blks[i].transport);
+		disk_close(&b->blks[i].disk);
+	}
+	b->nblks = 0;
+	free(b->cmdline);
+	b->cmdline = NULL;
 	serial_destroy(&b->serial);
+}
+
+void board_report(const struct board *b, const struct vm *vm)
+{
+	for (unsigned i = 0; i < b->nblks; i++) {
+		const struct virtio_mmio *t = &b->blks[i].transport;
+		for (unsigned q = 0; q < t->nqueues; q++)
+			vm_log(vm, "virtio-blk %s queue %u: %llu notifies, %llu requests",
+			       b->blks[i].serial, q, atomic_load(&t->queues[q].notifies),
+			       atomic_load(&t->queues[q].chains));
+		if (atomic_load(&t->resets_requested))
+			vm_log(vm, "virtio-blk %s asked for a reset %u time(s), last: %s",
+			       b->blks[i].serial, atomic_load(&t->resets_requested), t->error);
+	}
 }

@@ -8,14 +8,35 @@
 #include "devices/i8042.h"
 #include "devices/serial.h"
 #include "devices/test_exit.h"
+#include "virtio/blk.h"
+#include "virtio/disk.h"
+#include "virtio/mmio.h"
 #include "vmm/cli.h"
 #include "vmm/err.h"
 #include "vmm/vm.h"
+
+/*
+ * virtio-mmio devices sit 0x200 apart from VIRTIO_MMIO_BASE, each with its own IOAPIC pin from
+ * VIRTIO_FIRST_GSI on: pins 16-23 are beyond the ISA range the 8259s also see.
+ */
+#define VIRTIO_MMIO_BASE   0xD0000000ULL
+#define VIRTIO_FIRST_GSI   16
+#define VIRTIO_MAX_DEVICES 8
+
+struct board_blk {
+	struct disk disk;
+	struct virtio_blk blk;
+	struct virtio_mmio transport;
+	char serial[24];
+};
 
 struct board {
 	struct serial serial;
 	struct i8042 i8042;
 	struct test_exit test_exit;
+	struct board_blk blks[VIRTIO_MAX_DEVICES];
+	unsigned nblks;
+	char *cmdline; /* the kernel command line as finally given */
 };
 
 /*
@@ -24,5 +45,8 @@ struct board {
  */
 int board_setup(struct board *b, struct vm *vm, const struct kvmini_config *cfg, struct err *err);
 void board_destroy(struct board *b);
+
+/* --verbose: per-device counters (kicks, requests, reset requests). */
+void board_report(const struct board *b, const struct vm *vm);
 
 #endif

@@ -60,6 +60,14 @@ void cli_usage(FILE *f)
 		"                     (default: 256M; %lluM to %lluG)\n"
 		"  --cpus N           vCPUs, 1 to %d (default: %d)\n"
 		"  --dump-dtb PATH    also write the device tree blob given to the guest to PATH\n"
+		"  --disk PATH[,ro][,serial=S][,queues=N][,poll=USEC]\n"
+		"                     a virtio-blk disk on a raw image (repeatable, up to %d);\n"
+		"                     ro: read-only; serial: up to 20 bytes (default kvmini-vdN);\n"
+		"                     queues: 1 to %d, one thread each (default 1); poll: after\n"
+		"                     each request poll the ring this many us, no notify exits\n"
+		"                     (default 0: sleep until notified)\n"
+		"  --virtio-cmdline   also name the virtio devices on the kernel command line\n"
+		"                     (virtio_mmio.device=...), for kernels without device tree\n"
 		"  --verbose          report setup steps and every access to an address no\n"
 		"                     device owns (reads as all-ones, writes dropped)\n"
 		"  -h, --help         this text\n"
@@ -77,10 +85,21 @@ void cli_usage(FILE *f)
 		"  4    KVM internal or emulation error, or failed VM entry (registers printed)\n"
 		"  128+sig  kvmini was ended by signal sig (terminal restored)\n",
 		CLI_DEFAULT_CMDLINE, (unsigned long long)(CLI_MIN_MEM >> 20),
-		(unsigned long long)(CLI_MAX_MEM >> 30), CLI_MAX_CPUS, CLI_DEFAULT_CPUS);
+		(unsigned long long)(CLI_MAX_MEM >> 30), CLI_MAX_CPUS, CLI_DEFAULT_CPUS,
+		CLI_MAX_DISKS, CLI_MAX_QUEUES);
 }
 
-enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_DUMP_DTB, OPT_VERBOSE };
+enum {
+	OPT_KERNEL = 256,
+	OPT_INITRD,
+	OPT_CMDLINE,
+	OPT_MEM,
+	OPT_CPUS,
+	OPT_DUMP_DTB,
+	OPT_VERBOSE,
+	OPT_DISK,
+	OPT_VIRTIO_CMDLINE,
+};
 
 static const struct option run_options[] = {
     {"kernel", required_argument, NULL, OPT_KERNEL},
@@ -90,20 +109,66 @@ static const struct option run_options[] = {
     {"cpus", required_argument, NULL, OPT_CPUS},
     {"dump-dtb", required_argument, NULL, OPT_DUMP_DTB},
     {"verbose", no_argument, NULL, OPT_VERBOSE},
+    {"disk", required_argument, NULL, OPT_DISK},
+    {"virtio-cmdline", no_argument, NULL, OPT_VIRTIO_CMDLINE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
 };
 
-static int parse_cpus(const char *s, unsigned *out)
+static int parse_uint(const char *s, long min, long max, unsigned *out)
 {
 	char *end;
 	errno = 0;
 	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 1 || v > CLI_MAX_CPUS)
+	if (errno || end == s || *end || v < min || v > max)
 		return -1;
 	*out = (unsigned)v;
 	return 0;
+}
+
+int cli_parse_disk(const char *spec, struct disk_opt *d, struct err *err)
+{
+	*d = (struct disk_opt){.queues = 1};
+	d->path = strdup(spec);
+	if (!d->path)
+		return err_set(err, "out of memory");
+	/* PATH first, then comma-separated flags; a path with a comma is not supported. */
+	char *save = NULL;
+	char *tok = strtok_r(d->path, ",", &save);
+	if (!tok || !*tok)
+		return err_set(err, "--disk needs a path, e.g. --disk disk.img,ro");
+	while ((tok = strtok_r(NULL, ",", &save))) {
+		if (!strcmp(tok, "ro")) {
+			d->ro = true;
+		} else if (!strncmp(tok, "serial=", 7)) {
+			d->serial = tok + 7;
+			if (strlen(d->serial) > 20)
+				return err_set(err, "--disk serial '%s' is longer than 20 bytes",
+					       d->serial);
+		} else if (!strncmp(tok, "queues=", 7)) {
+			if (parse_uint(tok + 7, 1, CLI_MAX_QUEUES, &d->queues))
+				return err_set(err, "bad --disk queues '%s': give 1 to %d", tok + 7,
+					       CLI_MAX_QUEUES);
+		} else if (!strncmp(tok, "poll=", 5)) {
+			if (parse_uint(tok + 5, 0, CLI_MAX_POLL_US, &d->poll_us))
+				return err_set(err,
+					       "bad --disk poll '%s': give 0 to %d microseconds",
+					       tok + 5, CLI_MAX_POLL_US);
+		} else {
+			return err_set(
+			    err, "unknown --disk flag '%s'; use ro, serial=S, queues=N, poll=USEC",
+			    tok);
+		}
+	}
+	return 0;
+}
+
+void cli_free(struct kvmini_config *cfg)
+{
+	for (unsigned i = 0; i < cfg->ndisks; i++)
+		free(cfg->disks[i].path);
+	cfg->ndisks = 0;
 }
 
 enum cli_action cli_parse(int argc, char **argv, struct kvmini_config *cfg, struct err *err)
@@ -148,6 +213,18 @@ enum cli_action cli_parse(int argc, char **argv, struct kvmini_config *cfg, stru
 		case OPT_VERBOSE:
 			cfg->verbose = true;
 			break;
+		case OPT_VIRTIO_CMDLINE:
+			cfg->virtio_cmdline = true;
+			break;
+		case OPT_DISK:
+			if (cfg->ndisks == CLI_MAX_DISKS) {
+				err_set(err, "too many --disk options (at most %d)", CLI_MAX_DISKS);
+				return CLI_ERROR;
+			}
+			/* Counted first so cli_free() releases it even when parsing fails. */
+			if (cli_parse_disk(arg, &cfg->disks[cfg->ndisks++], err))
+				return CLI_ERROR;
+			break;
 		case OPT_MEM:
 			if (cli_parse_size(arg, &cfg->mem) || cfg->mem < CLI_MIN_MEM ||
 			    cfg->mem > CLI_MAX_MEM || (cfg->mem & 0xFFFFF)) {
@@ -160,7 +237,7 @@ enum cli_action cli_parse(int argc, char **argv, struct kvmini_config *cfg, stru
 			}
 			break;
 		case OPT_CPUS:
-			if (parse_cpus(arg, &cfg->cpus)) {
+			if (parse_uint(arg, 1, CLI_MAX_CPUS, &cfg->cpus)) {
 				err_set(err, "bad --cpus '%s': give a number from 1 to %d", arg,
 					CLI_MAX_CPUS);
 				return CLI_ERROR;

@@ -24,6 +24,19 @@ enum kvmini_status {
 	KVMINI_EXIT_KVM_ERROR = 4, /* KVM internal error, failed entry, unhandled exit */
 };
 
+#define CLI_MAX_DISKS	8
+#define CLI_MAX_QUEUES	16
+#define CLI_MAX_POLL_US 1000000
+
+/* One --disk PATH[,ro][,serial=S][,queues=N][,poll=USEC]. */
+struct disk_opt {
+	char *path; /* owned: the option string, split in place */
+	bool ro;
+	const char *serial; /* NULL: derived from the disk's position */
+	unsigned queues;
+	unsigned poll_us;
+};
+
 struct kvmini_config {
 	const char *kernel;
 	const char *initrd;
@@ -32,6 +45,9 @@ struct kvmini_config {
 	uint64_t mem;
 	unsigned cpus;
 	bool verbose;
+	struct disk_opt disks[CLI_MAX_DISKS];
+	unsigned ndisks;
+	bool virtio_cmdline; /* also describe virtio devices on the kernel command line */
 };
 
 enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_ERROR };
@@ -41,6 +57,12 @@ enum cli_action cli_parse(int argc, char **argv, struct kvmini_config *cfg, stru
 
 /* "512M", "4G", "65536K", "1T"; a bare number is MiB, like QEMU's -m. Returns 0 or -1. */
 int cli_parse_size(const char *s, uint64_t *out);
+
+/* Parses the value of one --disk option into d; returns 0 or -1 with err set. */
+int cli_parse_disk(const char *spec, struct disk_opt *d, struct err *err);
+
+/* Frees what cli_parse allocated. */
+void cli_free(struct kvmini_config *cfg);
 
 void cli_usage(FILE *f);
 

@@ -50,6 +50,7 @@ static int run(const struct kvmini_config *cfg)
 	unsigned long long pio = atomic_load(&vm.pio.unclaimed);
 	unsigned long long mmio = atomic_load(&vm.mmio.unclaimed);
 	vm_log(&vm, "unclaimed accesses: %llu PIO, %llu MMIO", pio, mmio);
+	board_report(&board, &vm);
 	/* A clean ending is quiet unless --verbose; any other says why on stderr. */
 	if (status == KVMINI_EXIT_OK)
 		vm_log(&vm, "%s; exit status 0", vm.exit_reason);
@@ -72,10 +73,13 @@ int main(int argc, char **argv)
 		printf("kvmini %s\n", KVMINI_VERSION);
 		return KVMINI_EXIT_OK;
 	case CLI_ERROR:
+		cli_free(&cfg);
 		fprintf(stderr, "kvmini: %s\n", err.msg);
 		return KVMINI_EXIT_USAGE;
 	case CLI_RUN:
 		break;
 	}
-	return run(&cfg);
+	int status = run(&cfg);
+	cli_free(&cfg);
+	return status;
 }

@@ -39,6 +39,8 @@ static int kvm_check_caps(int kvm_fd, struct err *err)
 	    {KVM_CAP_EXT_CPUID, "EXT_CPUID"},
 	    {KVM_CAP_IMMEDIATE_EXIT, "IMMEDIATE_EXIT"},
 	    {KVM_CAP_IRQ_INJECT_STATUS, "IRQ_INJECT_STATUS"},
+	    {KVM_CAP_IOEVENTFD, "IOEVENTFD"},
+	    {KVM_CAP_IRQFD, "IRQFD"},
 	};
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
 		if (ioctl(kvm_fd, KVM_CHECK_EXTENSION, required[i].cap) <= 0)
@@ -217,4 +219,28 @@ static void vm_set_irq(void *ctx, unsigned gsi, int level)
 struct irq_line vm_irq_line(struct vm *vm, unsigned gsi)
 {
 	return (struct irq_line){.set_level = vm_set_irq, .ctx = vm, .gsi = gsi};
+}
+
+int vm_ioeventfd(struct vm *vm, uint64_t addr, uint32_t len, uint64_t datamatch, int fd,
+		 struct err *err)
+{
+	struct kvm_ioeventfd io = {
+	    .datamatch = datamatch,
+	    .addr = addr,
+	    .len = len,
+	    .fd = fd,
+	    .flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
+	};
+	if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0)
+		return err_set(err, "KVM_IOEVENTFD at 0x%llx failed: %s", (unsigned long long)addr,
+			       strerror(errno));
+	return 0;
+}
+
+int vm_irqfd(struct vm *vm, unsigned gsi, int fd, struct err *err)
+{
+	struct kvm_irqfd irqfd = {.fd = (uint32_t)fd, .gsi = gsi};
+	if (ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0)
+		return err_set(err, "KVM_IRQFD for GSI %u failed: %s", gsi, strerror(errno));
+	return 0;
 }

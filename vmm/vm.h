@@ -50,6 +50,15 @@ int vm_run(struct vm *vm);
 /* Ends the run with this status unless another request came first. Any thread may call it. */
 void vm_request_exit(struct vm *vm, int status, const char *reason);
 
+/*
+ * Routes a guest write of `datamatch` (len bytes) at MMIO addr to an eventfd inside KVM, so it
+ * costs no exit to user space; and an eventfd to a GSI (KVM_IRQFD), so a device thread can
+ * interrupt the guest without a vCPU's help.
+ */
+int vm_ioeventfd(struct vm *vm, uint64_t addr, uint32_t len, uint64_t datamatch, int fd,
+		 struct err *err);
+int vm_irqfd(struct vm *vm, unsigned gsi, int fd, struct err *err);
+
 /* Callback tables for devices. */
 struct machine_ctl vm_machine_ctl(struct vm *vm);
 struct irq_line vm_irq_line(struct vm *vm, unsigned gsi);
