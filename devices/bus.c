@@ -37,25 +37,32 @@ const struct bus_range *bus_find(const struct bus *bus, uint64_t addr, unsigned 
 	return NULL;
 }
 
-bool bus_read(struct bus *bus, uint64_t addr, void *data, unsigned size)
+void bus_dispatch(struct bus *bus, const struct bus_range *r, uint64_t addr, void *data,
+		  unsigned size, bool write)
 {
-	const struct bus_range *r = bus_find(bus, addr, size);
-	if (!r || !r->ops->read) {
-		memset(data, 0xff, size);
+	bool handled = r && (write ? r->ops->write != NULL : r->ops->read != NULL);
+	if (!handled) {
+		if (!write)
+			memset(data, 0xff, size);
 		atomic_fetch_add(&bus->unclaimed, 1);
-		return false;
+		return;
 	}
-	r->ops->read(r->opaque, addr - r->base, data, size);
-	return true;
+	if (write)
+		r->ops->write(r->opaque, addr - r->base, data, size);
+	else
+		r->ops->read(r->opaque, addr - r->base, data, size);
 }
 
-bool bus_write(struct bus *bus, uint64_t addr, const void *data, unsigned size)
+const struct bus_range *bus_read(struct bus *bus, uint64_t addr, void *data, unsigned size)
 {
 	const struct bus_range *r = bus_find(bus, addr, size);
-	if (!r || !r->ops->write) {
-		atomic_fetch_add(&bus->unclaimed, 1);
-		return false;
-	}
-	r->ops->write(r->opaque, addr - r->base, data, size);
-	return true;
+	bus_dispatch(bus, r, addr, data, size, false);
+	return r && r->ops->read ? r : NULL;
+}
+
+const struct bus_range *bus_write(struct bus *bus, uint64_t addr, const void *data, unsigned size)
+{
+	const struct bus_range *r = bus_find(bus, addr, size);
+	bus_dispatch(bus, r, addr, (void *)data, size, true);
+	return r && r->ops->write ? r : NULL;
 }

@@ -43,10 +43,14 @@ int bus_register(struct bus *bus, uint64_t base, uint64_t len, const char *name,
 const struct bus_range *bus_find(const struct bus *bus, uint64_t addr, unsigned size);
 
 /*
- * Dispatch an access. An access no device owns reads as all-ones and a write to it is dropped;
- * both are counted and reported by returning false, and the guest carries on.
+ * Dispatch an access; returns the range that took it. An access no device owns reads as
+ * all-ones and a write to it is dropped; both are counted, NULL is returned, and the guest
+ * carries on.
  */
-bool bus_read(struct bus *bus, uint64_t addr, void *data, unsigned size);
-bool bus_write(struct bus *bus, uint64_t addr, const void *data, unsigned size);
+const struct bus_range *bus_read(struct bus *bus, uint64_t addr, void *data, unsigned size);
+/* The same, for a caller that has already looked the range up with bus_find(). */
+void bus_dispatch(struct bus *bus, const struct bus_range *r, uint64_t addr, void *data,
+		  unsigned size, bool write);
+const struct bus_range *bus_write(struct bus *bus, uint64_t addr, const void *data, unsigned size);
 
 #endif

@@ -35,9 +35,23 @@ static int plug_devices(struct board *b, struct vm *vm, struct err *err)
 	serial_init(&b->serial, STDOUT_FILENO, vm_irq_line(vm, SERIAL_COM1_IRQ));
 	if (serial_register(&b->serial, &vm->pio, SERIAL_COM1_BASE) ||
 	    i8042_register(&b->i8042, &vm->pio, vm_machine_ctl(vm)) ||
-	    test_exit_register(&b->test_exit, &vm->pio, vm_machine_ctl(vm)))
+	    test_exit_register(&b->test_exit, &vm->pio, vm_machine_ctl(vm)) ||
+	    marker_register(&b->marker, &vm->pio, exit_stats_mark, &vm->stats))
 		return err_set(err, "device address ranges overlap (a kvmini bug)");
 	return 0;
+}
+
+/* For exit statistics: kicks and requests over every virtio queue. */
+static void virtio_counts(void *ctx, uint64_t *notifies, uint64_t *requests)
+{
+	const struct board *b = ctx;
+	for (unsigned i = 0; i < b->nblks; i++) {
+		const struct virtio_mmio *t = &b->blks[i].transport;
+		for (unsigned q = 0; q < t->nqueues; q++) {
+			*notifies += atomic_load(&t->queues[q].notifies);
+			*requests += atomic_load(&t->queues[q].chains);
+		}
+	}
 }
 
 static uint64_t virtio_base(unsigned slot)
@@ -105,6 +119,8 @@ int board_setup(struct board *b, struct vm *vm, const struct kvmini_config *cfg,
 	}
 	if (build_cmdline(b, cfg, err))
 		return KVMINI_EXIT_FAILURE;
+	vm->stats.virtio_counts = virtio_counts;
+	vm->stats.virtio_ctx = b;
 
 	static uint8_t dtb[DTB_MAX_SIZE];
 	struct dt_mmio_device mmio[VIRTIO_MAX_DEVICES];

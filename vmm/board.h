@@ -6,6 +6,7 @@
 #define KVMINI_BOARD_H
 
 #include "devices/i8042.h"
+#include "devices/marker.h"
 #include "devices/serial.h"
 #include "devices/test_exit.h"
 #include "virtio/blk.h"
@@ -34,6 +35,7 @@ struct board {
 	struct serial serial;
 	struct i8042 i8042;
 	struct test_exit test_exit;
+	struct marker marker;
 	struct board_blk blks[VIRTIO_MAX_DEVICES];
 	unsigned nblks;
 	char *cmdline; /* the kernel command line as finally given */

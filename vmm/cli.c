@@ -68,6 +68,10 @@ void cli_usage(FILE *f)
 		"                     (default 0: sleep until notified)\n"
 		"  --virtio-cmdline   also name the virtio devices on the kernel command line\n"
 		"                     (virtio_mmio.device=...), for kernels without device tree\n"
+		"  --exit-stats       when the VM ends, print its VM exits on stderr: KVM's own\n"
+		"                     counters and kvmini's user-space exits by device, for the\n"
+		"                     whole run and per marker window (port 0x510: write N to\n"
+		"                     open window N, 0 to close; 255 is the calibration window)\n"
 		"  --verbose          report setup steps and every access to an address no\n"
 		"                     device owns (reads as all-ones, writes dropped)\n"
 		"  -h, --help         this text\n"
@@ -99,6 +103,7 @@ enum {
 	OPT_VERBOSE,
 	OPT_DISK,
 	OPT_VIRTIO_CMDLINE,
+	OPT_EXIT_STATS,
 };
 
 static const struct option run_options[] = {
@@ -111,6 +116,7 @@ static const struct option run_options[] = {
     {"verbose", no_argument, NULL, OPT_VERBOSE},
     {"disk", required_argument, NULL, OPT_DISK},
     {"virtio-cmdline", no_argument, NULL, OPT_VIRTIO_CMDLINE},
+    {"exit-stats", no_argument, NULL, OPT_EXIT_STATS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -215,6 +221,9 @@ enum cli_action cli_parse(int argc, char **argv, struct kvmini_config *cfg, stru
 			break;
 		case OPT_VIRTIO_CMDLINE:
 			cfg->virtio_cmdline = true;
+			break;
+		case OPT_EXIT_STATS:
+			cfg->exit_stats = true;
 			break;
 		case OPT_DISK:
 			if (cfg->ndisks == CLI_MAX_DISKS) {

@@ -48,6 +48,7 @@ struct kvmini_config {
 	struct disk_opt disks[CLI_MAX_DISKS];
 	unsigned ndisks;
 	bool virtio_cmdline; /* also describe virtio devices on the kernel command line */
+	bool exit_stats;     /* print exit statistics when the VM ends */
 };
 
 enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_ERROR };

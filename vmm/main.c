@@ -51,6 +51,8 @@ static int run(const struct kvmini_config *cfg)
 	unsigned long long mmio = atomic_load(&vm.mmio.unclaimed);
 	vm_log(&vm, "unclaimed accesses: %llu PIO, %llu MMIO", pio, mmio);
 	board_report(&board, &vm);
+	if (cfg->exit_stats)
+		exit_stats_report(&vm.stats, stderr);
 	/* A clean ending is quiet unless --verbose; any other says why on stderr. */
 	if (status == KVMINI_EXIT_OK)
 		vm_log(&vm, "%s; exit status 0", vm.exit_reason);

@@ -22,6 +22,7 @@
 int vcpu_create(struct vm *vm, unsigned id, struct vcpu *vcpu, struct err *err)
 {
 	memset(vcpu, 0, sizeof(*vcpu));
+	vcpu->kstats.fd = -1;
 	vcpu->vm = vm;
 	vcpu->id = id;
 	vcpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
@@ -36,6 +37,9 @@ int vcpu_create(struct vm *vm, unsigned id, struct vcpu *vcpu, struct err *err)
 	if (!cpuid)
 		return err_set(err, "out of memory");
 	cpuid_set_apic_id(cpuid, id);
+	/* Exit statistics are optional: without them kvmini still counts its own exits. */
+	struct err ignore;
+	kvm_stats_open(&vcpu->kstats, vcpu->fd, &ignore);
 	int rc = ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid);
 	free(cpuid);
 	if (rc < 0)
@@ -46,6 +50,7 @@ int vcpu_create(struct vm *vm, unsigned id, struct vcpu *vcpu, struct err *err)
 
 void vcpu_destroy(struct vcpu *vcpu)
 {
+	kvm_stats_close(&vcpu->kstats);
 	if (vcpu->run)
 		munmap(vcpu->run, vcpu->vm->run_size);
 	if (vcpu->fd >= 0)
@@ -82,21 +87,31 @@ static void report_unclaimed(struct vcpu *vcpu, struct bus *bus, bool is_write, 
 	       n == UNCLAIMED_SHOWN ? " (further unclaimed accesses are only counted)" : "");
 }
 
+/* Counted before dispatch, so a marker write that opens a window is not inside it. */
+static const struct bus_range *count_exit(struct vcpu *vcpu, enum uexit_kind kind,
+					  atomic_ullong *per_dev, const struct bus *bus,
+					  uint64_t addr, unsigned size)
+{
+	const struct bus_range *r = size ? bus_find(bus, addr, size) : NULL;
+	size_t idx = r ? (size_t)(r - bus->ranges) : BUS_MAX_RANGES;
+	atomic_fetch_add_explicit(&vcpu->counts.kind[kind], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&per_dev[idx], 1, memory_order_relaxed);
+	return r;
+}
+
 static void handle_pio(struct vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
 	struct bus *bus = &vcpu->vm->pio;
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	bool out = run->io.direction == KVM_EXIT_IO_OUT;
+	const struct bus_range *r =
+	    count_exit(vcpu, UEXIT_PIO, vcpu->counts.pio_dev, bus, run->io.port, run->io.size);
 	/* String I/O (rep ins/outs) arrives as one exit with count > 1 elements. */
 	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size) {
-		bool claimed;
-		if (run->io.direction == KVM_EXIT_IO_OUT)
-			claimed = bus_write(bus, run->io.port, data, run->io.size);
-		else
-			claimed = bus_read(bus, run->io.port, data, run->io.size);
-		if (!claimed)
-			report_unclaimed(vcpu, bus, run->io.direction == KVM_EXIT_IO_OUT,
-					 run->io.port, data, run->io.size);
+		bus_dispatch(bus, r, run->io.port, data, run->io.size, out);
+		if (!r)
+			report_unclaimed(vcpu, bus, out, run->io.port, data, run->io.size);
 	}
 }
 
@@ -105,10 +120,11 @@ static void handle_mmio(struct vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 	struct bus *bus = &vcpu->vm->mmio;
 	unsigned len = run->mmio.len <= sizeof(run->mmio.data) ? run->mmio.len : 0;
-	bool claimed =
-	    len && (run->mmio.is_write ? bus_write(bus, run->mmio.phys_addr, run->mmio.data, len)
-				       : bus_read(bus, run->mmio.phys_addr, run->mmio.data, len));
-	if (!claimed)
+	const struct bus_range *r =
+	    count_exit(vcpu, UEXIT_MMIO, vcpu->counts.mmio_dev, bus, run->mmio.phys_addr, len);
+	if (len)
+		bus_dispatch(bus, r, run->mmio.phys_addr, run->mmio.data, len, run->mmio.is_write);
+	if (!r)
 		report_unclaimed(vcpu, bus, run->mmio.is_write, run->mmio.phys_addr, run->mmio.data,
 				 len);
 }
@@ -188,6 +204,7 @@ static bool handle_exit(struct vcpu *vcpu)
 		handle_mmio(vcpu);
 		return true;
 	case KVM_EXIT_INTR:
+		atomic_fetch_add_explicit(&vcpu->counts.kind[UEXIT_OTHER], 1, memory_order_relaxed);
 		return true;
 	case KVM_EXIT_SHUTDOWN:
 		exit_with_regs(vcpu, KVMINI_EXIT_TRIPLE_FAULT, "guest triple fault");

@@ -10,6 +10,8 @@
 #include <linux/kvm.h>
 
 #include "vmm/err.h"
+#include "vmm/exit_stats.h"
+#include "vmm/kvm_stats.h"
 
 struct vm;
 
@@ -20,6 +22,8 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	bool started; /* guarded by vm->lock */
+	struct kvm_stats kstats;
+	struct vcpu_exit_counts counts;
 };
 
 int vcpu_create(struct vm *vm, unsigned id, struct vcpu *vcpu, struct err *err);

@@ -145,11 +145,14 @@ int vm_create(struct vm *vm, uint64_t mem_size, unsigned ncpus, bool verbose, st
 		if (vcpu_create(vm, i, &vm->vcpus[i], err))
 			return -1;
 	}
+	exit_stats_init(&vm->stats, vm);
 	return 0;
 }
 
 void vm_destroy(struct vm *vm)
 {
+	if (vm->stats.vm)
+		exit_stats_destroy(&vm->stats);
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
 	free(vm->vcpus);
@@ -179,6 +182,7 @@ void vm_request_exit(struct vm *vm, int status, const char *reason)
 
 int vm_run(struct vm *vm)
 {
+	exit_stats_sample(&vm->stats, &vm->stats.start);
 	pthread_mutex_lock(&vm->lock);
 	for (unsigned i = 0; i < vm->ncpus && !vm->exiting; i++) {
 		struct err err;

@@ -14,6 +14,7 @@
 #include "devices/bus.h"
 #include "devices/machine.h"
 #include "vmm/err.h"
+#include "vmm/exit_stats.h"
 #include "vmm/guest_mem.h"
 
 struct vcpu;
@@ -29,6 +30,7 @@ struct vm {
 	struct kvm_cpuid2 *cpuid; /* what KVM supports; each vCPU gets a copy */
 	unsigned ncpus;
 	struct vcpu *vcpus;
+	struct exit_stats stats;
 
 	pthread_mutex_t lock;
 	pthread_cond_t exited;
