@@ -11,7 +11,7 @@
 #include <linux/virtio_blk.h>
 
 #include "virtio/device.h"
-#include "virtio/disk.h"
+#include "devices/disk.h"
 
 #define BLK_SECTOR	    512
 #define BLK_QUEUE_SIZE	    256

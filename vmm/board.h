@@ -10,7 +10,7 @@
 #include "devices/serial.h"
 #include "devices/test_exit.h"
 #include "virtio/blk.h"
-#include "virtio/disk.h"
+#include "devices/disk.h"
 #include "virtio/mmio.h"
 #include "vmm/cli.h"
 #include "vmm/err.h"

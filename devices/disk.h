@@ -1,5 +1,5 @@
 /*
- * The backend under virtio-blk: a raw disk image. An ops table so tests can put a faulty
+ * The backend under virtio-blk and IDE: a raw disk image. An ops table so tests can put a faulty
  * backend under the real device code. Every call moves all the bytes or fails: a short
  * transfer is retried and never reported as success.
  */

@@ -1,4 +1,4 @@
-#include "virtio/disk.h"
+#include "devices/disk.h"
 
 #include <errno.h>
 #include <fcntl.h>
