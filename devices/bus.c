@@ -66,3 +66,10 @@ const struct bus_range *bus_write(struct bus *bus, uint64_t addr, const void *da
 	bus_dispatch(bus, r, addr, (void *)data, size, true);
 	return r && r->ops->write ? r : NULL;
 }
+
+void bus_dispatch_string(struct bus *bus, const struct bus_range *r, uint64_t port, uint8_t *data,
+			 unsigned size, unsigned count, bool write)
+{
+	for (unsigned i = 0; i < count; i++, data += size)
+		bus_dispatch(bus, r, port, data, size, write);
+}

@@ -51,6 +51,13 @@ const struct bus_range *bus_read(struct bus *bus, uint64_t addr, void *data, uns
 /* The same, for a caller that has already looked the range up with bus_find(). */
 void bus_dispatch(struct bus *bus, const struct bus_range *r, uint64_t addr, void *data,
 		  unsigned size, bool write);
+
+/*
+ * String I/O (rep ins/outs): KVM delivers `count` elements of `size` bytes in one exit; each
+ * is one access to the same port, in order.
+ */
+void bus_dispatch_string(struct bus *bus, const struct bus_range *r, uint64_t port, uint8_t *data,
+			 unsigned size, unsigned count, bool write);
 const struct bus_range *bus_write(struct bus *bus, uint64_t addr, const void *data, unsigned size);
 
 #endif

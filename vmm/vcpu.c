@@ -107,12 +107,9 @@ static void handle_pio(struct vcpu *vcpu)
 	bool out = run->io.direction == KVM_EXIT_IO_OUT;
 	const struct bus_range *r =
 	    count_exit(vcpu, UEXIT_PIO, vcpu->counts.pio_dev, bus, run->io.port, run->io.size);
-	/* String I/O (rep ins/outs) arrives as one exit with count > 1 elements. */
-	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size) {
-		bus_dispatch(bus, r, run->io.port, data, run->io.size, out);
-		if (!r)
-			report_unclaimed(vcpu, bus, out, run->io.port, data, run->io.size);
-	}
+	bus_dispatch_string(bus, r, run->io.port, data, run->io.size, run->io.count, out);
+	if (!r)
+		report_unclaimed(vcpu, bus, out, run->io.port, data, run->io.size);
 }
 
 static void handle_mmio(struct vcpu *vcpu)
