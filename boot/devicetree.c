@@ -5,6 +5,7 @@
 #include <libfdt.h>
 
 #include "boot/layout.h"
+#include "devices/ide.h"
 #include "devices/serial.h"
 
 /* libfdt's sequential-write calls, stopping at the first error so only one is reported. */
@@ -112,16 +113,34 @@ static void add_interrupt_controllers(struct dtw *w)
 	end(w);
 }
 
+/* The primary IDE channel: command block, control block, IRQ 14 (an ISA edge). */
+static void add_ide(struct dtw *w)
+{
+	char name[32];
+	snprintf(name, sizeof(name), "ata@i%x", IDE_CMD_BASE);
+	node(w, name);
+	prop_str(w, "compatible", "ata-generic");
+	uint32_t reg[6] = {1, IDE_CMD_BASE, 8, 1, IDE_CTL_PORT, 1};
+	prop_cells(w, "reg", reg, 6);
+	prop_u32(w, "interrupt-parent", DT_IOAPIC_PHANDLE);
+	uint32_t irq[2] = {IDE_IRQ, DT_IRQ_EDGE_RISING};
+	prop_cells(w, "interrupts", irq, 2);
+	end(w);
+}
+
 /*
- * COM1 lives in I/O space, which the ISA binding expresses as a bus whose first address cell
- * is 1 for I/O. Linux finds the port by legacy probing anyway; the node documents it.
+ * COM1 (and IDE) live in I/O space, which the ISA binding expresses as a bus whose first
+ * address cell is 1 for I/O. Linux finds these ports by legacy probing anyway; the nodes
+ * document them, and the tiny guest routes their interrupts from them.
  */
-static void add_serial(struct dtw *w)
+static void add_isa(struct dtw *w, bool ide)
 {
 	node(w, "isa");
 	prop_str(w, "device_type", "isa");
 	prop_u32(w, "#address-cells", 2);
 	prop_u32(w, "#size-cells", 1);
+	if (ide)
+		add_ide(w);
 	char name[32];
 	snprintf(name, sizeof(name), "serial@i%x", SERIAL_COM1_BASE);
 	node(w, name);
@@ -172,7 +191,7 @@ int dt_build(void *buf, size_t bufsize, const struct dt_params *p, struct err *e
 	add_cpus(&w, p->ncpus);
 	add_memory(&w, p->mem);
 	add_interrupt_controllers(&w);
-	add_serial(&w);
+	add_isa(&w, p->ide);
 	for (unsigned i = 0; i < p->nmmio; i++)
 		add_mmio_device(&w, &p->mmio[i]);
 	end(&w);

@@ -6,6 +6,7 @@
 #ifndef KVMINI_DEVICETREE_H
 #define KVMINI_DEVICETREE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,7 @@ struct dt_params {
 	const struct guest_mem *mem;
 	const struct dt_mmio_device *mmio;
 	unsigned nmmio;
+	bool ide; /* the legacy IDE channel at 0x1F0/0x3F6, IRQ 14 */
 };
 
 /* Builds the blob into buf; returns its size, or -1 with a reason in err. */

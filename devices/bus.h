@@ -14,6 +14,8 @@
 struct bus_device_ops {
 	void (*read)(void *opaque, uint64_t offset, void *data, unsigned size);
 	void (*write)(void *opaque, uint64_t offset, const void *data, unsigned size);
+	/* Optional: the register at offset, for --trace-exits ("sector count", "THR"...). */
+	const char *(*reg_name)(void *opaque, uint64_t offset, bool write);
 };
 
 struct bus_range {

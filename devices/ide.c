@@ -468,8 +468,23 @@ static void ctl_write(void *opaque, uint64_t offset, const void *data, unsigned 
 	pthread_mutex_unlock(&ide->lock);
 }
 
-static const struct bus_device_ops ide_cmd_ops = {.read = cmd_read, .write = cmd_write};
-static const struct bus_device_ops ide_ctl_ops = {.read = ctl_read, .write = ctl_write};
+static const char *cmd_reg_name(void *opaque, uint64_t offset, bool write)
+{
+	(void)opaque;
+	return ide_reg_name(IDE_CMD_BASE + offset, write);
+}
+
+static const char *ctl_reg_name(void *opaque, uint64_t offset, bool write)
+{
+	(void)opaque;
+	(void)offset;
+	return ide_reg_name(IDE_CTL_PORT, write);
+}
+
+static const struct bus_device_ops ide_cmd_ops = {
+    .read = cmd_read, .write = cmd_write, .reg_name = cmd_reg_name};
+static const struct bus_device_ops ide_ctl_ops = {
+    .read = ctl_read, .write = ctl_write, .reg_name = ctl_reg_name};
 
 void ide_init(struct ide *ide, struct disk *disk, const char *serial, struct irq_line irq)
 {

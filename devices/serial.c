@@ -209,7 +209,21 @@ static void serial_write(void *opaque, uint64_t offset, const void *data, unsign
 		notify(ctx);
 }
 
-const struct bus_device_ops serial_ops = {.read = serial_read, .write = serial_write};
+static const char *serial_reg_name(void *opaque, uint64_t offset, bool write)
+{
+	const struct serial *s = opaque;
+	static const char *const rd[8] = {"RBR", "IER", "IIR", "LCR", "MCR", "LSR", "MSR", "SCR"};
+	static const char *const wr[8] = {"THR", "IER", "FCR", "LCR", "MCR", "LSR", "MSR", "SCR"};
+	if (offset >= SERIAL_NREGS)
+		return NULL;
+	/* Unlocked peek at DLAB: a trace label only. */
+	if ((s->lcr & UART_LCR_DLAB) && offset < 2)
+		return offset ? "DLM" : "DLL";
+	return (write ? wr : rd)[offset];
+}
+
+const struct bus_device_ops serial_ops = {
+    .read = serial_read, .write = serial_write, .reg_name = serial_reg_name};
 
 void serial_init(struct serial *s, int out_fd, struct irq_line irq)
 {

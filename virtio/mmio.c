@@ -328,7 +328,48 @@ static void mmio_write(void *opaque, uint64_t offset, const void *data, unsigned
 	pthread_mutex_unlock(&t->lock);
 }
 
-const struct bus_device_ops virtio_mmio_bus_ops = {.read = mmio_read, .write = mmio_write};
+static const char *mmio_reg_name(void *opaque, uint64_t offset, bool write)
+{
+	(void)opaque;
+	(void)write;
+	static const struct {
+		uint64_t off;
+		const char *name;
+	} names[] = {
+	    {VIRTIO_MMIO_MAGIC_VALUE, "MagicValue"},
+	    {VIRTIO_MMIO_VERSION, "Version"},
+	    {VIRTIO_MMIO_DEVICE_ID, "DeviceID"},
+	    {VIRTIO_MMIO_VENDOR_ID, "VendorID"},
+	    {VIRTIO_MMIO_DEVICE_FEATURES, "DeviceFeatures"},
+	    {VIRTIO_MMIO_DEVICE_FEATURES_SEL, "DeviceFeaturesSel"},
+	    {VIRTIO_MMIO_DRIVER_FEATURES, "DriverFeatures"},
+	    {VIRTIO_MMIO_DRIVER_FEATURES_SEL, "DriverFeaturesSel"},
+	    {VIRTIO_MMIO_QUEUE_SEL, "QueueSel"},
+	    {VIRTIO_MMIO_QUEUE_NUM_MAX, "QueueNumMax"},
+	    {VIRTIO_MMIO_QUEUE_NUM, "QueueNum"},
+	    {VIRTIO_MMIO_QUEUE_READY, "QueueReady"},
+	    {VIRTIO_MMIO_QUEUE_NOTIFY, "QueueNotify"},
+	    {VIRTIO_MMIO_INTERRUPT_STATUS, "InterruptStatus"},
+	    {VIRTIO_MMIO_INTERRUPT_ACK, "InterruptACK"},
+	    {VIRTIO_MMIO_STATUS, "Status"},
+	    {VIRTIO_MMIO_QUEUE_DESC_LOW, "QueueDescLow"},
+	    {VIRTIO_MMIO_QUEUE_DESC_HIGH, "QueueDescHigh"},
+	    {VIRTIO_MMIO_QUEUE_AVAIL_LOW, "QueueDriverLow"},
+	    {VIRTIO_MMIO_QUEUE_AVAIL_HIGH, "QueueDriverHigh"},
+	    {VIRTIO_MMIO_QUEUE_USED_LOW, "QueueDeviceLow"},
+	    {VIRTIO_MMIO_QUEUE_USED_HIGH, "QueueDeviceHigh"},
+	    {VIRTIO_MMIO_CONFIG_GENERATION, "ConfigGeneration"},
+	};
+	if (offset >= VIRTIO_MMIO_CONFIG)
+		return "config space";
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].off == offset)
+			return names[i].name;
+	return NULL;
+}
+
+const struct bus_device_ops virtio_mmio_bus_ops = {
+    .read = mmio_read, .write = mmio_write, .reg_name = mmio_reg_name};
 
 int virtio_mmio_init(struct virtio_mmio *t, const struct virtio_device_ops *ops, void *dev,
 		     const struct guest_mem *mem, uint64_t base, unsigned irq, unsigned nqueues,

@@ -93,6 +93,22 @@ static int plug_disk(struct board *b, struct vm *vm, const struct disk_opt *o, s
 	return 0;
 }
 
+static int plug_ide(struct board *b, struct vm *vm, const struct kvmini_config *cfg,
+		    struct err *err)
+{
+	if (disk_open(&b->ide_disk, cfg->ide_path, cfg->ide_ro, err))
+		return KVMINI_EXIT_USAGE;
+	b->has_ide = true;
+	ide_init(&b->ide, &b->ide_disk, NULL, vm_irq_line(vm, IDE_IRQ));
+	if (ide_register(&b->ide, &vm->pio)) {
+		err_set(err, "IDE ports overlap another device (a kvmini bug)");
+		return KVMINI_EXIT_FAILURE;
+	}
+	vm_log(vm, "IDE primary master: '%s'%s, %llu sectors", cfg->ide_path,
+	       cfg->ide_ro ? " (read-only)" : "", (unsigned long long)b->ide.nsectors);
+	return 0;
+}
+
 /* The command line, plus virtio_mmio.device=<size>@<base>:<irq> per device if asked. */
 static int build_cmdline(struct board *b, const struct kvmini_config *cfg, struct err *err)
 {
@@ -117,6 +133,11 @@ int board_setup(struct board *b, struct vm *vm, const struct kvmini_config *cfg,
 		if (rc)
 			return rc;
 	}
+	if (cfg->ide_path) {
+		int rc = plug_ide(b, vm, cfg, err);
+		if (rc)
+			return rc;
+	}
 	if (build_cmdline(b, cfg, err))
 		return KVMINI_EXIT_FAILURE;
 	vm->stats.virtio_counts = virtio_counts;
@@ -134,7 +155,12 @@ int board_setup(struct board *b, struct vm *vm, const struct kvmini_config *cfg,
 		    .irq_type = DT_IRQ_EDGE_RISING,
 		};
 	struct dt_params dtp = {
-	    .ncpus = vm->ncpus, .mem = &vm->mem, .mmio = mmio, .nmmio = b->nblks};
+	    .ncpus = vm->ncpus,
+	    .mem = &vm->mem,
+	    .mmio = mmio,
+	    .nmmio = b->nblks,
+	    .ide = b->has_ide,
+	};
 	int dtb_size = dt_build(dtb, sizeof(dtb), &dtp, err);
 	if (dtb_size < 0)
 		return KVMINI_EXIT_FAILURE;
@@ -167,6 +193,11 @@ void board_destroy(struct board *b)
 		disk_close(&b->blks[i].disk);
 	}
 	b->nblks = 0;
+	if (b->has_ide) {
+		ide_destroy(&b->ide);
+		disk_close(&b->ide_disk);
+		b->has_ide = false;
+	}
 	free(b->cmdline);
 	b->cmdline = NULL;
 	serial_destroy(&b->serial);
@@ -174,6 +205,8 @@ void board_destroy(struct board *b)
 
 void board_report(const struct board *b, const struct vm *vm)
 {
+	if (b->has_ide)
+		vm_log(vm, "IDE: %llu commands", (unsigned long long)b->ide.commands);
 	for (unsigned i = 0; i < b->nblks; i++) {
 		const struct virtio_mmio *t = &b->blks[i].transport;
 		for (unsigned q = 0; q < t->nqueues; q++)

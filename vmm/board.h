@@ -6,6 +6,7 @@
 #define KVMINI_BOARD_H
 
 #include "devices/i8042.h"
+#include "devices/ide.h"
 #include "devices/marker.h"
 #include "devices/serial.h"
 #include "devices/test_exit.h"
@@ -38,6 +39,9 @@ struct board {
 	struct marker marker;
 	struct board_blk blks[VIRTIO_MAX_DEVICES];
 	unsigned nblks;
+	bool has_ide;
+	struct disk ide_disk;
+	struct ide ide;
 	char *cmdline; /* the kernel command line as finally given */
 };
 

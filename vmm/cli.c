@@ -66,12 +66,16 @@ void cli_usage(FILE *f)
 		"                     queues: 1 to %d, one thread each (default 1); poll: after\n"
 		"                     each request poll the ring this many us, no notify exits\n"
 		"                     (default 0: sleep until notified)\n"
+		"  --ide PATH[,ro]    an emulated IDE disk (ATA PIO, ports 0x1F0-0x1F7 and 0x3F6,\n"
+		"                     IRQ 14) on a raw image: the full-emulation path\n"
 		"  --virtio-cmdline   also name the virtio devices on the kernel command line\n"
 		"                     (virtio_mmio.device=...), for kernels without device tree\n"
 		"  --exit-stats       when the VM ends, print its VM exits on stderr: KVM's own\n"
 		"                     counters and kvmini's user-space exits by device, for the\n"
 		"                     whole run and per marker window (port 0x510: write N to\n"
 		"                     open window N, 0 to close; 255 is the calibration window)\n"
+		"  --trace-exits      print every exit that reaches kvmini, decoded, e.g.\n"
+		"                     OUT 0x1f2 <- 0x08  ide: sector count\n"
 		"  --verbose          report setup steps and every access to an address no\n"
 		"                     device owns (reads as all-ones, writes dropped)\n"
 		"  -h, --help         this text\n"
@@ -104,6 +108,8 @@ enum {
 	OPT_DISK,
 	OPT_VIRTIO_CMDLINE,
 	OPT_EXIT_STATS,
+	OPT_TRACE_EXITS,
+	OPT_IDE,
 };
 
 static const struct option run_options[] = {
@@ -117,6 +123,8 @@ static const struct option run_options[] = {
     {"disk", required_argument, NULL, OPT_DISK},
     {"virtio-cmdline", no_argument, NULL, OPT_VIRTIO_CMDLINE},
     {"exit-stats", no_argument, NULL, OPT_EXIT_STATS},
+    {"trace-exits", no_argument, NULL, OPT_TRACE_EXITS},
+    {"ide", required_argument, NULL, OPT_IDE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -170,8 +178,30 @@ int cli_parse_disk(const char *spec, struct disk_opt *d, struct err *err)
 	return 0;
 }
 
+int cli_parse_ide(const char *spec, struct kvmini_config *cfg, struct err *err)
+{
+	if (cfg->ide_path)
+		return err_set(err, "only one --ide drive is supported (the primary master)");
+	cfg->ide_path = strdup(spec);
+	if (!cfg->ide_path)
+		return err_set(err, "out of memory");
+	char *comma = strchr(cfg->ide_path, ',');
+	if (comma) {
+		*comma = '\0';
+		if (strcmp(comma + 1, "ro"))
+			return err_set(err, "unknown --ide flag '%s'; the only one is ro",
+				       comma + 1);
+		cfg->ide_ro = true;
+	}
+	if (!*cfg->ide_path)
+		return err_set(err, "--ide needs a path, e.g. --ide disk.img");
+	return 0;
+}
+
 void cli_free(struct kvmini_config *cfg)
 {
+	free(cfg->ide_path);
+	cfg->ide_path = NULL;
 	for (unsigned i = 0; i < cfg->ndisks; i++)
 		free(cfg->disks[i].path);
 	cfg->ndisks = 0;
@@ -224,6 +254,13 @@ enum cli_action cli_parse(int argc, char **argv, struct kvmini_config *cfg, stru
 			break;
 		case OPT_EXIT_STATS:
 			cfg->exit_stats = true;
+			break;
+		case OPT_TRACE_EXITS:
+			cfg->trace_exits = true;
+			break;
+		case OPT_IDE:
+			if (cli_parse_ide(arg, cfg, err))
+				return CLI_ERROR;
 			break;
 		case OPT_DISK:
 			if (cfg->ndisks == CLI_MAX_DISKS) {

@@ -49,6 +49,9 @@ struct kvmini_config {
 	unsigned ndisks;
 	bool virtio_cmdline; /* also describe virtio devices on the kernel command line */
 	bool exit_stats;     /* print exit statistics when the VM ends */
+	bool trace_exits;    /* print every user-space exit as it happens */
+	char *ide_path;	     /* --ide PATH[,ro]: owned, split in place */
+	bool ide_ro;
 };
 
 enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_ERROR };
@@ -61,6 +64,9 @@ int cli_parse_size(const char *s, uint64_t *out);
 
 /* Parses the value of one --disk option into d; returns 0 or -1 with err set. */
 int cli_parse_disk(const char *spec, struct disk_opt *d, struct err *err);
+
+/* Parses the value of --ide into cfg; returns 0 or -1 with err set. */
+int cli_parse_ide(const char *spec, struct kvmini_config *cfg, struct err *err);
 
 /* Frees what cli_parse allocated. */
 void cli_free(struct kvmini_config *cfg);

@@ -30,6 +30,7 @@ static int run(const struct kvmini_config *cfg)
 		vm_destroy(&vm);
 		return fail(KVMINI_EXIT_FAILURE, err.msg);
 	}
+	vm.trace_exits = cfg->trace_exits;
 	status = board_setup(&board, &vm, cfg, &err);
 	if (status) {
 		board_destroy(&board);

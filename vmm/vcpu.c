@@ -99,6 +99,38 @@ static const struct bus_range *count_exit(struct vcpu *vcpu, enum uexit_kind kin
 	return r;
 }
 
+/* --trace-exits: one line per user-space exit, decoded down to the device register. */
+static void trace_exit(struct vcpu *vcpu, const char *kind, uint64_t addr, const char *arrow,
+		       const void *data, unsigned size, unsigned count, const struct bus_range *r,
+		       bool write)
+{
+	uint64_t val = 0;
+	memcpy(&val, data, size < sizeof(val) ? size : sizeof(val));
+	char what[48];
+	if (count > 1)
+		snprintf(what, sizeof(what), "x%u (%u bytes)", count, count * size);
+	else
+		snprintf(what, sizeof(what), "%s 0x%0*llx", arrow, (int)size * 2,
+			 (unsigned long long)val);
+	const char *reg =
+	    r && r->ops->reg_name ? r->ops->reg_name(r->opaque, addr - r->base, write) : NULL;
+	char cpu[16] = "";
+	if (vcpu->vm->ncpus > 1)
+		snprintf(cpu, sizeof(cpu), "cpu%u ", vcpu->id);
+	fprintf(stderr, "%s%-6s 0x%-8llx %-22s %s%s%s\n", cpu, kind, (unsigned long long)addr, what,
+		r ? r->name : "(unclaimed)", reg ? ": " : "", reg ? reg : "");
+}
+
+static const char *pio_kind(bool out, unsigned size, unsigned count)
+{
+	static const char *const names[2][2][3] = {
+	    {{"IN", "INW", "INL"}, {"INSB", "INSW", "INSL"}},
+	    {{"OUT", "OUTW", "OUTL"}, {"OUTSB", "OUTSW", "OUTSL"}},
+	};
+	unsigned s = size == 4 ? 2 : size == 2 ? 1 : 0;
+	return names[out][count > 1][s];
+}
+
 static void handle_pio(struct vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
@@ -110,6 +142,9 @@ static void handle_pio(struct vcpu *vcpu)
 	bus_dispatch_string(bus, r, run->io.port, data, run->io.size, run->io.count, out);
 	if (!r)
 		report_unclaimed(vcpu, bus, out, run->io.port, data, run->io.size);
+	if (vcpu->vm->trace_exits)
+		trace_exit(vcpu, pio_kind(out, run->io.size, run->io.count), run->io.port,
+			   out ? "<-" : "->", data, run->io.size, run->io.count, r, out);
 }
 
 static void handle_mmio(struct vcpu *vcpu)
@@ -124,6 +159,10 @@ static void handle_mmio(struct vcpu *vcpu)
 	if (!r)
 		report_unclaimed(vcpu, bus, run->mmio.is_write, run->mmio.phys_addr, run->mmio.data,
 				 len);
+	if (vcpu->vm->trace_exits)
+		trace_exit(vcpu, run->mmio.is_write ? "MMIO W" : "MMIO R", run->mmio.phys_addr,
+			   run->mmio.is_write ? "<-" : "->", run->mmio.data, len, 1, r,
+			   run->mmio.is_write);
 }
 
 void vcpu_format_regs(struct vcpu *vcpu, char *buf, size_t len)

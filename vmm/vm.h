@@ -24,6 +24,7 @@ struct vm {
 	int vm_fd;
 	size_t run_size; /* mmap size of each vCPU's struct kvm_run */
 	bool verbose;
+	bool trace_exits; /* print every user-space exit */
 	struct guest_mem mem;
 	struct bus pio;
 	struct bus mmio;
