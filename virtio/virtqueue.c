@@ -3,6 +3,30 @@
 #include <string.h>
 
 /*
+ * Guest RAM is shared with an agent ThreadSanitizer cannot see: the guest orders one device's
+ * use of a buffer before another's through its own CPU, ioeventfds and irqfds. Model that
+ * as one happens-before token for all of guest memory, acquired when a chain is taken and
+ * released when one is completed, so TSan reports real host races, not the guest's reuse.
+ */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define KVMINI_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define KVMINI_TSAN 1
+#endif
+#ifdef KVMINI_TSAN
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+#define GUEST_ACQUIRE(mem) __tsan_acquire((void *)(mem))
+#define GUEST_RELEASE(mem) __tsan_release((void *)(mem))
+#else
+#define GUEST_ACQUIRE(mem) ((void)(mem))
+#define GUEST_RELEASE(mem) ((void)(mem))
+#endif
+
+/*
  * Guest-shared fields are read exactly once into locals (the guest may change them at any
  * moment), with acquire on the index that publishes entries and release on the one we
  * publish, so a driver on another CPU sees entries before the index that covers them.
@@ -149,11 +173,13 @@ int virtq_pop(struct virtq *vq, struct virtq_elem *elem)
 	}
 	elem->out_len = (uint32_t)out_len;
 	elem->in_len = (uint32_t)in_len;
+	GUEST_ACQUIRE(vq->mem);
 	return 1;
 }
 
 void virtq_push(struct virtq *vq, uint16_t head, uint32_t written)
 {
+	GUEST_RELEASE(vq->mem);
 	struct vring_used_elem *e = &vq->used->ring[vq->used_idx % vq->size];
 	STORE_ONCE(e->id, head);
 	STORE_ONCE(e->len, written);

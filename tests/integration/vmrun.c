@@ -177,6 +177,62 @@ void vmrun_pty(const char *const argv[], struct pty_run *p, struct vm_result *r)
 	close(slave);
 }
 
+void vm_bg_start(const char *const argv[], struct vm_bg *bg)
+{
+	memset(bg, 0, sizeof(*bg));
+	int out[2];
+	if (pipe2(out, O_CLOEXEC))
+		abort();
+	pid_t pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+		dup2(null, 0);
+		dup2(out[1], 1);
+		dup2(out[1], 2);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(out[1]);
+	bg->pid = pid;
+	bg->fd = out[0];
+	bg->open_ = true;
+	bg->deadline = now_ms() + VMRUN_TIMEOUT_MS;
+}
+
+bool vm_bg_wait_for(struct vm_bg *bg, const char *needle, int timeout_ms)
+{
+	long long end = now_ms() + timeout_ms;
+	while (!strstr(bg->out, needle)) {
+		long long left = end - now_ms();
+		if (!bg->open_ || left <= 0)
+			return false;
+		struct pollfd fd = {.fd = bg->fd, .events = POLLIN};
+		if (poll(&fd, 1, (int)left) < 0 && errno != EINTR)
+			return false;
+		if (fd.revents)
+			append(bg->out, sizeof(bg->out), &bg->out_len, bg->fd, &bg->open_);
+	}
+	return true;
+}
+
+int vm_bg_stop(struct vm_bg *bg, int sig)
+{
+	struct vm_result r;
+	memset(&r, 0, sizeof(r));
+	if (sig)
+		kill(bg->pid, sig); /* our own child, by PID */
+	reap(bg->pid, bg->deadline, &r);
+	while (bg->open_) {
+		struct pollfd fd = {.fd = bg->fd, .events = POLLIN};
+		if (poll(&fd, 1, 1000) <= 0)
+			break;
+		append(bg->out, sizeof(bg->out), &bg->out_len, bg->fd, &bg->open_);
+	}
+	close(bg->fd);
+	bg->fd = -1;
+	return r.status;
+}
+
 size_t count_lines(const char *s)
 {
 	size_t n = 0;

@@ -41,6 +41,27 @@ struct pty_run {
 };
 void vmrun_pty(const char *const argv[], struct pty_run *p, struct vm_result *r);
 
+/*
+ * A VM running in the background while the test does other things (start a second kvmini on
+ * the same disk, wait for a line and then kill it). stdout and stderr share one pipe.
+ */
+struct vm_bg {
+	pid_t pid;
+	int fd;
+	bool open_;
+	long long deadline; /* killed with SIGKILL at vm_bg_stop if still running past it */
+	char out[65536];
+	size_t out_len;
+};
+void vm_bg_start(const char *const argv[], struct vm_bg *bg);
+/* Collects output until `needle` appears (true), the VM closes its output, or timeout_ms. */
+bool vm_bg_wait_for(struct vm_bg *bg, const char *needle, int timeout_ms);
+/*
+ * Sends sig (if non-zero) to the VM's PID, then reaps it, killing it with SIGKILL if it has
+ * not ended within VMRUN_TIMEOUT_MS of its start. Returns its exit status, or 128+signal.
+ */
+int vm_bg_stop(struct vm_bg *bg, int sig);
+
 /* How many lines s holds. */
 size_t count_lines(const char *s);
 

@@ -12,6 +12,13 @@
 #define LAPIC_EOI	0xb0
 #define LAPIC_SVR	0xf0
 #define SVR_APIC_ENABLE 0x100
+#define LAPIC_IRR	0x200 /* 8 registers of 32 vectors, 0x10 apart */
+#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_TIMER_ICR 0x380 /* initial count: writing it starts the count-down, 0 stops it */
+#define LAPIC_TIMER_DCR 0x3e0
+#define LVT_MASKED	(1u << 16)
+#define DCR_DIV_128	0x0a
+#define TICKS_PER_MS	7812 /* 1 GHz / 128, rounded down: a deadline is never early */
 
 /* IOAPIC: an index register and a data window onto the indexed registers. */
 #define IOAPIC_REGSEL	 0x00
@@ -172,4 +179,34 @@ const char *irq_request_dt(struct fdt *fdt, int node, irq_handler_t handler, voi
 		return fail("%s: vector 0x%x already taken", name, vector);
 	ioapic_route(cells[0], vector, (enum dt_irq_type)cells[1]);
 	return NULL;
+}
+
+int lapic_timer_oneshot(u8 vector, u32 ms)
+{
+	if (!apic.lapic || !ms || ms > 0xffffffffu / TICKS_PER_MS)
+		return -1;
+	lapic_write(LAPIC_TIMER_DCR, DCR_DIV_128);
+	lapic_write(LAPIC_LVT_TIMER, vector); /* one-shot mode, unmasked */
+	lapic_write(LAPIC_TIMER_ICR, ms * TICKS_PER_MS);
+	return 0;
+}
+
+void lapic_timer_stop(void)
+{
+	if (!apic.lapic)
+		return;
+	lapic_write(LAPIC_TIMER_ICR, 0);
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
+}
+
+void irq_take_pending(void)
+{
+	if (!apic.lapic)
+		return;
+	for (u32 i = 0; i < 8; i++) {
+		if (lapic_read(LAPIC_IRR + 0x10 * i)) {
+			wait_for_irq(); /* returns as soon as the handler has run */
+			return;
+		}
+	}
 }

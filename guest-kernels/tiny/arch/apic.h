@@ -41,4 +41,20 @@ void ioapic_mask(unsigned pin);
  */
 const char *irq_request_dt(struct fdt *fdt, int node, irq_handler_t handler, void *ctx);
 
+/*
+ * For polling loops, which run with interrupts disabled: takes any interrupt already pending
+ * at the local APIC (its IRR), and returns at once when none is. It halts to do so because
+ * PVM delivers a pending interrupt only when the vCPU halts: "sti; nop; cli" never took one
+ * there. Eight register reads, each a VM exit handled in KVM: call it sparingly.
+ */
+void irq_take_pending(void);
+
+/*
+ * The local APIC timer, one-shot: raises vector once, ms milliseconds from now, replacing any
+ * earlier deadline. KVM's LAPIC counts at 1 GHz (APIC bus cycle 1 ns), which this assumes; at
+ * divide-by-128 that allows up to 549 s. Returns -1 before apic_init or for ms == 0.
+ */
+int lapic_timer_oneshot(u8 vector, u32 ms);
+void lapic_timer_stop(void);
+
 #endif

@@ -10,6 +10,13 @@ const struct scenario scenarios[] = {
     {"serial-irq", scenario_serial_irq},
     {"bad-fetch", scenario_bad_fetch},
     {"exception", scenario_exception},
+    {"blk-rw", scenario_blk_rw},
+    {"blk-read", scenario_blk_read},
+    {"blk-id", scenario_blk_id},
+    {"blk-ro", scenario_blk_ro},
+    {"blk-flush-wait", scenario_blk_flush_wait},
+    {"blk-hostile", scenario_blk_hostile},
+    {"blk-exits", scenario_blk_exits},
 };
 
 const size_t scenario_count = ARRAY_SIZE(scenarios);

@@ -27,5 +27,12 @@ int scenario_unclaimed(struct boot_params *bp);
 int scenario_serial_irq(struct boot_params *bp);
 int scenario_bad_fetch(struct boot_params *bp);
 int scenario_exception(struct boot_params *bp);
+int scenario_blk_rw(struct boot_params *bp);
+int scenario_blk_read(struct boot_params *bp);
+int scenario_blk_id(struct boot_params *bp);
+int scenario_blk_ro(struct boot_params *bp);
+int scenario_blk_flush_wait(struct boot_params *bp);
+int scenario_blk_hostile(struct boot_params *bp);
+int scenario_blk_exits(struct boot_params *bp);
 
 #endif

@@ -1,0 +1,632 @@
+/*
+ * virtio-blk under KVM, end to end: the tiny guest's virtio-mmio + virtio-blk driver against
+ * kvmini's device, with disk images in a temporary directory. The data pattern is the one the
+ * guest uses (guest-kernels/tiny/README.md), recomputed here so every byte of an image can be
+ * checked. Without a usable /dev/kvm the whole binary reports SKIPPED (77).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <libfdt.h>
+
+#include "vmrun.h"
+
+#define SKIP_STATUS  77
+#define SECTOR	     512
+#define DISK_SECTORS 2048 /* 1 MiB images unless a test says otherwise */
+#define BG_SEED	     999  /* what the host fills an image with before a test */
+
+/* The tiny guest's pattern and checksum (scenarios/blk_common.h). */
+#define PATTERN_A 0x9e3779b97f4a7c15ULL
+#define PATTERN_B 0xbf58476d1ce4e5b9ULL
+
+static char tmpdir[64];
+static struct vm_result res;
+
+static uint64_t pattern_word(uint64_t seed, uint64_t word_index)
+{
+	return (word_index + 1) * PATTERN_A + seed * PATTERN_B;
+}
+
+static uint8_t pattern_byte(uint64_t seed, uint64_t sector, uint32_t offset)
+{
+	return (uint8_t)(pattern_word(seed, sector * 64 + offset / 8) >> (8 * (offset % 8)));
+}
+
+static void path_in_tmp(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/%s", tmpdir, name);
+}
+
+static uint8_t *read_image(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	struct stat st;
+	assert_int_equal(fstat(fd, &st), 0);
+	uint8_t *buf = malloc((size_t)st.st_size);
+	assert_non_null(buf);
+	assert_int_equal(pread(fd, buf, (size_t)st.st_size, 0), st.st_size);
+	close(fd);
+	*len = (size_t)st.st_size;
+	return buf;
+}
+
+static void write_image(const char *path, const uint8_t *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, buf, len), (ssize_t)len);
+	assert_int_equal(close(fd), 0);
+}
+
+/* The pattern with `seed` over [first, last] of buf (a whole image), byte by byte. */
+static void fill_pattern(uint8_t *buf, uint64_t seed, uint64_t first, uint64_t last)
+{
+	for (uint64_t s = first; s <= last; s++)
+		for (uint32_t off = 0; off < SECTOR; off++)
+			buf[s * SECTOR + off] = pattern_byte(seed, s, off);
+}
+
+/* A new image of `sectors`, every byte the background pattern. */
+static void make_image(const char *path, uint64_t sectors)
+{
+	uint8_t *buf = malloc(sectors * SECTOR);
+	assert_non_null(buf);
+	fill_pattern(buf, BG_SEED, 0, sectors - 1);
+	write_image(path, buf, sectors * SECTOR);
+	free(buf);
+}
+
+/* The guest's checksum of [first, last] as stored in buf. */
+static uint32_t checksum(const uint8_t *buf, uint64_t first, uint64_t last)
+{
+	uint64_t s1 = 0, s2 = 0;
+	for (uint64_t i = first * SECTOR; i < (last + 1) * SECTOR; i += 8) {
+		uint64_t w = 0;
+		for (int k = 7; k >= 0; k--)
+			w = w << 8 | buf[i + (size_t)k];
+		s1 += w;
+		s2 += s1;
+	}
+	return (uint32_t)(s2 ^ (s2 >> 32));
+}
+
+/*
+ * The image holds `seed`'s pattern over [first, last] and the background everywhere else,
+ * byte for byte. Returns the checksum of the range.
+ */
+static uint32_t check_image(const char *path, uint64_t first, uint64_t last, uint64_t seed)
+{
+	size_t len;
+	uint8_t *img = read_image(path, &len);
+	for (size_t i = 0; i < len; i++) {
+		uint64_t s = i / SECTOR;
+		uint32_t off = (uint32_t)(i % SECTOR);
+		uint64_t want_seed = s >= first && s <= last ? seed : BG_SEED;
+		if (img[i] != pattern_byte(want_seed, s, off))
+			fail_msg("%s: sector %llu offset %u is 0x%02x, want 0x%02x (seed %llu)",
+				 path, (unsigned long long)s, off, img[i],
+				 pattern_byte(want_seed, s, off), (unsigned long long)want_seed);
+	}
+	uint32_t c = checksum(img, first, last);
+	free(img);
+	return c;
+}
+
+/* Every byte still the background the image was made with. */
+static void expect_untouched(const char *path)
+{
+	check_image(path, 1, 0, 0); /* an empty range */
+}
+
+static void expect_out(const char *needle)
+{
+	if (!strstr(res.out, needle))
+		fail_msg("guest output lacks '%s'; it was:\n%s\nstderr:\n%s", needle, res.out,
+			 res.err);
+}
+
+static void expect_status(int status)
+{
+	if (res.timed_out)
+		fail_msg("timed out; output:\n%s\nstderr:\n%s", res.out, res.err);
+	if (res.status != status)
+		fail_msg("exit status %d, expected %d\nstdout:\n%s\nstderr:\n%s", res.status,
+			 status, res.out, res.err);
+}
+
+/* Runs the tiny guest with cmdline and up to four --disk specs (NULL-terminated list). */
+static void run_guest(const char *cmdline, const char *const *disks, const char *extra)
+{
+	const char *argv[24] = {KVMINI_BIN, "run", "--kernel", TINY_BZIMAGE, "--cmdline", cmdline};
+	int n = 6;
+	for (; disks && *disks && n < 20; disks++) {
+		argv[n++] = "--disk";
+		argv[n++] = *disks;
+	}
+	if (extra)
+		argv[n++] = extra;
+	argv[n] = NULL;
+	vmrun(argv, NULL, &res);
+}
+
+static void expect_rw_line(const char *who, int disk, uint64_t first, uint64_t last, uint32_t sum)
+{
+	char line[128];
+	snprintf(line, sizeof(line), "%s: disk %d sectors %llu-%llu ok checksum 0x%08x\n", who,
+		 disk, (unsigned long long)first, (unsigned long long)last, sum);
+	expect_out(line);
+}
+
+/* blk-rw over [first, last] with seed on a fresh image, extra words on the command line. */
+static void guest_writes(const char *name, const char *disk_opts, const char *words, uint64_t first,
+			 uint64_t last, uint64_t seed, const char *extra)
+{
+	char img[256], spec[320], cmdline[256];
+	path_in_tmp(img, sizeof(img), name);
+	make_image(img, DISK_SECTORS);
+	snprintf(spec, sizeof(spec), "%s%s", img, disk_opts);
+	snprintf(cmdline, sizeof(cmdline), "test=blk-rw sectors=%llu-%llu seed=%llu %s",
+		 (unsigned long long)first, (unsigned long long)last, (unsigned long long)seed,
+		 words);
+	const char *disks[] = {spec, NULL};
+	run_guest(cmdline, disks, extra);
+	expect_status(0);
+	uint32_t sum = check_image(img, first, last, seed);
+	expect_rw_line("blk-rw", 0, first, last, sum);
+	unlink(img);
+}
+
+/* (a) A pattern the guest wrote is in the image byte for byte, and nothing else changed. */
+static void test_guest_pattern_in_image(void **s)
+{
+	(void)s;
+	guest_writes("a.img", "", "qd=4", 3, 600, 11, NULL);
+}
+
+/* (b) A pattern the host wrote is read back and verified by the guest. */
+static void test_host_pattern_read(void **s)
+{
+	(void)s;
+	char img[256], cmdline[128];
+	path_in_tmp(img, sizeof(img), "b.img");
+	size_t len = DISK_SECTORS * SECTOR;
+	uint8_t *buf = malloc(len);
+	assert_non_null(buf);
+	fill_pattern(buf, BG_SEED, 0, DISK_SECTORS - 1);
+	fill_pattern(buf, 23, 100, 499);
+	write_image(img, buf, len);
+	uint32_t sum = checksum(buf, 100, 499);
+	free(buf);
+
+	snprintf(cmdline, sizeof(cmdline), "test=blk-read sectors=100-499 seed=23 qd=3");
+	const char *disks[] = {img, NULL};
+	run_guest(cmdline, disks, NULL);
+	expect_status(0);
+	expect_rw_line("blk-read", 0, 100, 499, sum);
+
+	/* The wrong seed must be noticed: the guest really compares. */
+	run_guest("test=blk-read sectors=100-499 seed=24", disks, NULL);
+	expect_status(1);
+	expect_out("blk-read: disk 0: mismatch at sector 100 offset 0");
+	unlink(img);
+}
+
+/* (c) Two disks at once, each with its own seed (disk i uses seed S+i), of different sizes. */
+static void test_two_disks(void **s)
+{
+	(void)s;
+	char a[256], b[256], spec_b[300];
+	path_in_tmp(a, sizeof(a), "c0.img");
+	path_in_tmp(b, sizeof(b), "c1.img");
+	make_image(a, DISK_SECTORS);
+	make_image(b, 2 * DISK_SECTORS);
+	snprintf(spec_b, sizeof(spec_b), "%s,serial=second", b);
+	const char *disks[] = {a, spec_b, NULL};
+	run_guest("test=blk-rw sectors=50-349 seed=40 qd=2", disks, NULL);
+	expect_status(0);
+	expect_rw_line("blk-rw", 0, 50, 349, check_image(a, 50, 349, 40));
+	expect_rw_line("blk-rw", 1, 50, 349, check_image(b, 50, 349, 41));
+	unlink(a);
+	unlink(b);
+}
+
+/* (d) A read-only disk refuses writes (IOERR) and its image is byte-identical afterwards. */
+static void test_ro_disk(void **s)
+{
+	(void)s;
+	char img[256], spec[300];
+	path_in_tmp(img, sizeof(img), "d.img");
+	make_image(img, DISK_SECTORS);
+	size_t len0, len1;
+	uint8_t *before = read_image(img, &len0);
+	snprintf(spec, sizeof(spec), "%s,ro", img);
+	const char *disks[] = {spec, NULL};
+
+	run_guest("test=blk-ro", disks, NULL);
+	expect_status(0);
+	expect_out("blk-ro: disk 0: RO offered, write -> IOERR, read ok, data unchanged\n");
+	run_guest("test=blk-id", disks, NULL);
+	expect_status(0);
+	expect_out("ro 1\n");
+	/* An ordinary writer on it fails at its first write. */
+	run_guest("test=blk-rw sectors=0-15", disks, NULL);
+	expect_status(1);
+	expect_out("blk-rw: disk 0: write of sectors 0+8: status 1 (IOERR)");
+
+	uint8_t *after = read_image(img, &len1);
+	assert_int_equal(len0, len1);
+	assert_memory_equal(before, after, len0);
+	free(before);
+	free(after);
+	unlink(img);
+}
+
+/* (e) Once a FLUSH has completed, SIGKILL of kvmini loses nothing that was written before it. */
+static void test_flush_then_sigkill(void **s)
+{
+	(void)s;
+	char img[256];
+	path_in_tmp(img, sizeof(img), "e.img");
+	make_image(img, DISK_SECTORS);
+	const char *argv[] = {
+	    KVMINI_BIN,	  "run",       "--kernel",
+	    TINY_BZIMAGE, "--cmdline", "test=blk-flush-wait sectors=0-700 seed=77 qd=4",
+	    "--disk",	  img,	       NULL};
+	struct vm_bg vm;
+	vm_bg_start(argv, &vm);
+	bool flushed = vm_bg_wait_for(&vm, "blk-flush-wait: flushed", VMRUN_TIMEOUT_MS);
+	int status = vm_bg_stop(&vm, SIGKILL);
+	if (!flushed)
+		fail_msg("no 'flushed' line; output:\n%s", vm.out);
+	assert_int_equal(status, 128 + SIGKILL);
+	check_image(img, 0, 700, 77);
+	unlink(img);
+}
+
+/* (f) Every hostile case gets its proper answer and kvmini keeps serving, in each mode. */
+static void hostile(const char *words)
+{
+	char img[256], cmdline[128];
+	path_in_tmp(img, sizeof(img), "f.img");
+	make_image(img, 64);
+	snprintf(cmdline, sizeof(cmdline), "test=blk-hostile %s", words);
+	const char *disks[] = {img, NULL};
+	run_guest(cmdline, disks, "--verbose");
+	expect_status(0);
+	if (strstr(res.out, "FAIL"))
+		fail_msg("a hostile case failed:\n%s", res.out);
+	expect_out("blk-hostile: head >= queue size: ok (NEEDS_RESET, nothing used)\n");
+	expect_out("blk-hostile: next loop: ok (used.len 0 + NEEDS_RESET)\n");
+	expect_out("blk-hostile: header too short: ok (status IOERR, used.len 1)\n");
+	expect_out("blk-hostile: unknown type: ok (status UNSUPP, used.len 1)\n");
+	expect_out("blk-hostile: 25/25 cases ok\n");
+	/* kvmini says why it asked for each reset; none of it is an error of kvmini's own. */
+	if (!strstr(res.err, "asked for a reset"))
+		fail_msg("kvmini did not report the resets:\n%s", res.err);
+	/* None of it may have reached the image: every request was refused or a read. */
+	expect_untouched(img);
+	unlink(img);
+}
+
+static void test_hostile(void **s)
+{
+	(void)s;
+	hostile("");
+}
+
+static void test_hostile_polling_no_event_idx(void **s)
+{
+	(void)s;
+	hostile("vpoll=1 veventidx=0");
+}
+
+/* (g) GET_ID returns the serial from --disk ...,serial=S, the default, and a full 20 bytes. */
+static void test_blk_id(void **s)
+{
+	(void)s;
+	char a[256], b[256], spec_a[300], spec_c[300];
+	path_in_tmp(a, sizeof(a), "g0.img");
+	path_in_tmp(b, sizeof(b), "g1.img");
+	make_image(a, DISK_SECTORS);
+	make_image(b, 100);
+	snprintf(spec_a, sizeof(spec_a), "%s,serial=my-disk-01", a);
+	snprintf(spec_c, sizeof(spec_c), "%s,ro,serial=12345678901234567890", b);
+	const char *disks2[] = {spec_a, b, NULL};
+	run_guest("test=blk-id", disks2, NULL);
+	expect_status(0);
+	expect_out("blk-id: disk 0 serial 'my-disk-01' capacity 2048 ro 0\n");
+	expect_out("blk-id: disk 1 serial 'kvmini-vdb' capacity 100 ro 0\n");
+	const char *disks3[] = {spec_c, NULL};
+	run_guest("test=blk-id", disks3, NULL);
+	expect_status(0);
+	expect_out("blk-id: disk 0 serial '12345678901234567890' capacity 100 ro 1\n");
+	unlink(a);
+	unlink(b);
+}
+
+/* The cells of a property, big-endian in the blob. */
+static void expect_cells(const void *fdt, int node, const char *name, const uint32_t *want, int n)
+{
+	int len;
+	const fdt32_t *v = fdt_getprop(fdt, node, name, &len);
+	assert_non_null(v);
+	assert_int_equal(len, n * 4);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(fdt32_to_cpu(v[i]), want[i]);
+}
+
+/* (h) The device tree describes each device; --virtio-cmdline names it on the cmdline. */
+static void test_dtb_and_cmdline(void **s)
+{
+	(void)s;
+	char a[256], b[256], dtb[256];
+	path_in_tmp(a, sizeof(a), "h0.img");
+	path_in_tmp(b, sizeof(b), "h1.img");
+	path_in_tmp(dtb, sizeof(dtb), "h.dtb");
+	make_image(a, 16);
+	make_image(b, 16);
+	const char *argv[] = {KVMINI_BIN,	  "run",
+			      "--kernel",	  TINY_BZIMAGE,
+			      "--cmdline",	  "test=hello",
+			      "--disk",		  a,
+			      "--disk",		  b,
+			      "--dump-dtb",	  dtb,
+			      "--virtio-cmdline", NULL};
+	vmrun(argv, NULL, &res);
+	expect_status(0);
+	expect_out("cmdline: test=hello virtio_mmio.device=512@0xd0000000:16 "
+		   "virtio_mmio.device=512@0xd0000200:17\n");
+	expect_out("dt:   virtio_mmio@d0000000\n");
+
+	size_t len;
+	uint8_t *blob = read_image(dtb, &len);
+	assert_int_equal(fdt_check_header(blob), 0);
+	int ioapic = fdt_node_offset_by_compatible(blob, -1, "intel,ce4100-ioapic");
+	assert_true(ioapic >= 0);
+	uint32_t ioapic_phandle = fdt_get_phandle(blob, ioapic);
+	assert_true(ioapic_phandle != 0);
+	const char *names[] = {"/virtio_mmio@d0000000", "/virtio_mmio@d0000200"};
+	for (unsigned i = 0; i < 2; i++) {
+		int node = fdt_path_offset(blob, names[i]);
+		if (node < 0)
+			fail_msg("no %s in the device tree", names[i]);
+		assert_int_equal(fdt_node_check_compatible(blob, node, "virtio,mmio"), 0);
+		const uint32_t reg[] = {0, 0xd0000000 + 0x200 * i, 0, 0x200};
+		expect_cells(blob, node, "reg", reg, 4);
+		const uint32_t irq[] = {16 + i, 3}; /* edge rising: what an irqfd delivers */
+		expect_cells(blob, node, "interrupts", irq, 2);
+		const uint32_t parent[] = {ioapic_phandle};
+		expect_cells(blob, node, "interrupt-parent", parent, 1);
+	}
+	assert_true(fdt_node_offset_by_compatible(blob, fdt_path_offset(blob, names[1]),
+						  "virtio,mmio") < 0);
+	free(blob);
+	unlink(a);
+	unlink(b);
+	unlink(dtb);
+}
+
+static void expect_one_line_error(const char *why)
+{
+	expect_status(2);
+	assert_int_equal(count_lines(res.err), 1);
+	if (strncmp(res.err, "kvmini: ", 8) || !strstr(res.err, why))
+		fail_msg("stderr should be one 'kvmini: ...%s...' line; it was:\n%s", why, res.err);
+	assert_int_equal(res.out_len, 0);
+}
+
+/* (i) A missing disk, a directory, or a disk another kvmini holds: status 2, one line. */
+static void test_bad_disks(void **s)
+{
+	(void)s;
+	char missing[256], img[256];
+	path_in_tmp(missing, sizeof(missing), "no-such.img");
+	const char *d1[] = {missing, NULL};
+	run_guest("test=hello", d1, NULL);
+	expect_one_line_error("No such file");
+	const char *d2[] = {tmpdir, NULL};
+	run_guest("test=hello", d2, NULL);
+	expect_one_line_error("Is a directory");
+	char dir_ro[128];
+	snprintf(dir_ro, sizeof(dir_ro), "%s,ro", tmpdir);
+	const char *d2ro[] = {dir_ro, NULL};
+	run_guest("test=hello", d2ro, NULL);
+	expect_one_line_error("not a regular file");
+
+	path_in_tmp(img, sizeof(img), "i.img");
+	make_image(img, 64);
+	const char *argv[] = {KVMINI_BIN,   "run",	 "--kernel",
+			      TINY_BZIMAGE, "--cmdline", "test=blk-flush-wait sectors=0-0",
+			      "--disk",	    img,	 NULL};
+	struct vm_bg vm;
+	vm_bg_start(argv, &vm);
+	bool running = vm_bg_wait_for(&vm, "blk-flush-wait: flushed", VMRUN_TIMEOUT_MS);
+	const char *d3[] = {img, NULL};
+	static struct vm_result ro_res; /* large: not on the stack */
+	memset(&ro_res, 0, sizeof(ro_res));
+	if (running) {
+		/* Read-only does not get around a writer's lock either. */
+		char ro[300];
+		snprintf(ro, sizeof(ro), "%s,ro", img);
+		const char *d5[] = {ro, NULL};
+		run_guest("test=hello", d5, NULL);
+		ro_res = res;
+		run_guest("test=hello", d3, NULL);
+	}
+	int status = vm_bg_stop(&vm, SIGKILL);
+	if (!running)
+		fail_msg("the first VM did not come up; output:\n%s", vm.out);
+	assert_int_equal(status, 128 + SIGKILL);
+	expect_one_line_error("in use by another kvmini");
+	res = ro_res;
+	expect_one_line_error("in use by another kvmini");
+
+	/* Nor may one kvmini open an image twice, even the second time read-only. */
+	char ro[300];
+	snprintf(ro, sizeof(ro), "%s,ro", img);
+	const char *d4[] = {img, ro, NULL};
+	run_guest("test=hello", d4, NULL);
+	expect_one_line_error("in use by another kvmini");
+	unlink(img);
+}
+
+/* (j) Device variants: two queues (used round robin), device-side polling, guest polling. */
+static void test_two_queues(void **s)
+{
+	(void)s;
+	guest_writes("j1.img", ",queues=2", "vqueues=2 qd=4", 0, 400, 51, "--verbose");
+	/* Both queues carried requests, each woken by its own notifies. */
+	for (int q = 0; q < 2; q++) {
+		char needle[64];
+		snprintf(needle, sizeof(needle), "kvmini-vda queue %d: ", q);
+		const char *p = strstr(res.err, needle);
+		if (!p)
+			fail_msg("no statistics for queue %d:\n%s", q, res.err);
+		unsigned long notifies = strtoul(p + strlen(needle), (char **)&p, 10);
+		p = strstr(p, ", ");
+		assert_non_null(p);
+		unsigned long requests = strtoul(p + 2, NULL, 10);
+		if (!notifies || requests < 10)
+			fail_msg("queue %d: %lu notifies, %lu requests:\n%s", q, notifies, requests,
+				 res.err);
+	}
+}
+
+static void test_device_polling(void **s)
+{
+	(void)s;
+	guest_writes("j2.img", ",poll=200", "qd=4", 0, 400, 52, NULL);
+}
+
+static void test_guest_polling(void **s)
+{
+	(void)s;
+	guest_writes("j3.img", "", "vpoll=1 qd=4", 0, 400, 53, NULL);
+}
+
+/* Each combination of INDIRECT_DESC and EVENT_IDX, with several requests in flight. */
+static void test_ring_features(void **s)
+{
+	(void)s;
+	static const char *const words[] = {
+	    "vindirect=1 veventidx=1 qd=8",
+	    "vindirect=1 veventidx=0 qd=8",
+	    "vindirect=0 veventidx=1 qd=8",
+	    "vindirect=0 veventidx=0 qd=8",
+	};
+	for (unsigned i = 0; i < 4; i++)
+		guest_writes("k.img", "", words[i], 1, 300, 60 + i, NULL);
+}
+
+/* The exit-count workload runs and completes every request, by interrupt and by polling. */
+static void test_exits_workload(void **s)
+{
+	(void)s;
+	char img[256], spec[300];
+	path_in_tmp(img, sizeof(img), "x.img");
+	make_image(img, DISK_SECTORS);
+	const char *disks[] = {img, NULL};
+	run_guest("test=blk-exits count=50 size=4096", disks, NULL);
+	expect_status(0);
+	expect_out("blk-exits: disk 0: 50 reads of 4096 bytes, qd 1, interrupts: ok\n");
+	expect_out(" 50 completions\n");
+	/*
+	 * A polling device (20 ms after each request, far longer than the guest needs to build
+	 * the next) asks for no kicks: after the first, kick_prepare says no. Exact counts are
+	 * the exit tests' business; here only that most kicks were skipped.
+	 */
+	snprintf(spec, sizeof(spec), "%s,poll=20000", img);
+	const char *disks2[] = {spec, NULL};
+	run_guest("test=blk-exits count=50 burst=10 vpoll=1", disks2, NULL);
+	expect_status(0);
+	expect_out("blk-exits: disk 0: 50 reads of 4096 bytes, burst 10, polling: ok\n");
+	expect_out(" 50 completions\n");
+	const char *p = strstr(res.out, "blk-exits: driver: ");
+	assert_non_null(p);
+	long kicks = strtol(p + strlen("blk-exits: driver: "), NULL, 10);
+	if (kicks > 10)
+		fail_msg("%ld kicks for 50 requests to a polling device:\n%s", kicks, res.out);
+	unlink(img);
+}
+
+static int make_tmpdir(void **s)
+{
+	(void)s;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/kvmini-blk-XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int remove_tmpdir(void **s)
+{
+	(void)s;
+	DIR *d = opendir(tmpdir);
+	if (d) {
+		struct dirent *e;
+		char path[512];
+		while ((e = readdir(d)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+				snprintf(path, sizeof(path), "%s/%s", tmpdir, e->d_name);
+				unlink(path);
+			}
+		closedir(d);
+	}
+	return rmdir(tmpdir);
+}
+
+static bool kvm_usable(char *why, size_t len)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, len, "cannot open /dev/kvm: %s", strerror(errno));
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+int main(void)
+{
+	char why[128];
+	if (!kvm_usable(why, sizeof(why))) {
+		const char *banner = "\n"
+				     "********************************************************\n"
+				     "*** SKIPPED: KVM integration tests did not run\n"
+				     "*** %s\n"
+				     "********************************************************\n";
+		printf(banner, why);
+		return SKIP_STATUS;
+	}
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_guest_pattern_in_image),
+	    cmocka_unit_test(test_host_pattern_read),
+	    cmocka_unit_test(test_two_disks),
+	    cmocka_unit_test(test_ro_disk),
+	    cmocka_unit_test(test_flush_then_sigkill),
+	    cmocka_unit_test(test_hostile),
+	    cmocka_unit_test(test_hostile_polling_no_event_idx),
+	    cmocka_unit_test(test_blk_id),
+	    cmocka_unit_test(test_dtb_and_cmdline),
+	    cmocka_unit_test(test_bad_disks),
+	    cmocka_unit_test(test_two_queues),
+	    cmocka_unit_test(test_device_polling),
+	    cmocka_unit_test(test_guest_polling),
+	    cmocka_unit_test(test_ring_features),
+	    cmocka_unit_test(test_exits_workload),
+	};
+	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+}
