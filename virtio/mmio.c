@@ -54,6 +54,40 @@ void virtio_mmio_needs_reset(struct virtio_mmio *t, const char *why)
 	pthread_mutex_unlock(&t->lock);
 }
 
+uint64_t virtio_mmio_take_kicks(struct virtio_mmio_queue *q)
+{
+	eventfd_t kicks = 0;
+	pthread_mutex_lock(&q->count_lock);
+	if (eventfd_read(q->notify_fd, &kicks) == 0)
+		q->notifies += kicks;
+	pthread_mutex_unlock(&q->count_lock);
+	return kicks;
+}
+
+/* The eventfd's counter without consuming it: the kernel shows it in fdinfo (hex). */
+static uint64_t pending_kicks(int fd)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	FILE *f = fopen(path, "r");
+	uint64_t v = 0;
+	if (!f)
+		return 0;
+	while (fgets(buf, sizeof(buf), f))
+		if (!strncmp(buf, "eventfd-count:", 14))
+			v = strtoull(buf + 14, NULL, 16);
+	fclose(f);
+	return v;
+}
+
+uint64_t virtio_mmio_notifies(struct virtio_mmio_queue *q)
+{
+	pthread_mutex_lock(&q->count_lock);
+	uint64_t n = q->notifies + pending_kicks(q->notify_fd);
+	pthread_mutex_unlock(&q->count_lock);
+	return n;
+}
+
 void virtio_mmio_used(struct virtio_mmio *t, struct virtio_mmio_queue *q)
 {
 	if (virtq_should_interrupt(&q->vq))
@@ -114,8 +148,7 @@ static void device_reset(struct virtio_mmio *t)
 		q->ready = false;
 		q->desc = q->driver = q->device = 0;
 		memset(&q->vq, 0, sizeof(q->vq));
-		eventfd_t stale;
-		eventfd_read(q->notify_fd, &stale); /* kicks of the old session */
+		virtio_mmio_take_kicks(q); /* kicks of the old session: counted, not served */
 	}
 	pthread_mutex_unlock(&t->lock);
 }
@@ -396,6 +429,7 @@ int virtio_mmio_init(struct virtio_mmio *t, const struct virtio_device_ops *ops,
 		q->t = t;
 		q->index = i;
 		q->poll_us = poll_us;
+		pthread_mutex_init(&q->count_lock, NULL);
 		q->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		q->elem = malloc(sizeof(*q->elem));
 		if (q->notify_fd < 0 || !q->elem)
@@ -412,6 +446,7 @@ void virtio_mmio_destroy(struct virtio_mmio *t)
 		for (unsigned i = 0; i < t->nqueues; i++) {
 			if (t->queues[i].notify_fd >= 0)
 				close(t->queues[i].notify_fd);
+			pthread_mutex_destroy(&t->queues[i].count_lock);
 			free(t->queues[i].elem);
 		}
 	}

@@ -40,7 +40,8 @@ struct virtio_mmio_queue {
 	unsigned poll_us;	 /* 0: sleep until notified */
 	pthread_t thread;
 	bool running;
-	atomic_ullong notifies; /* kicks received: each is one guest write to QueueNotify */
+	pthread_mutex_t count_lock; /* notifies + what still waits in notify_fd, consistently */
+	uint64_t notifies;	    /* kicks consumed: each is one guest write to QueueNotify */
 	atomic_ullong chains;	/* chains the device completed */
 };
 
@@ -79,6 +80,15 @@ int virtio_mmio_register(struct virtio_mmio *t, struct bus *mmio);
 
 /* From a worker (or the transport): the device is in an error state the driver must reset. */
 void virtio_mmio_needs_reset(struct virtio_mmio *t, const char *why);
+
+/*
+ * Every QueueNotify write so far, including kicks still waiting in the eventfd (a polling
+ * worker reads them late): exact at any moment, for exit accounting.
+ */
+uint64_t virtio_mmio_notifies(struct virtio_mmio_queue *q);
+
+/* Takes and counts the kicks waiting in q's eventfd; returns how many there were. */
+uint64_t virtio_mmio_take_kicks(struct virtio_mmio_queue *q);
 
 /* From a worker: raise the used-buffer interrupt if the driver wants one for queue q. */
 void virtio_mmio_used(struct virtio_mmio *t, struct virtio_mmio_queue *q);

@@ -216,9 +216,12 @@ bool virtq_should_interrupt(struct virtq *vq)
 void virtq_set_notify(struct virtq *vq, bool enable)
 {
 	if (vq->event_idx) {
-		/* Kick us when the driver publishes past what we have consumed. */
-		if (enable)
-			STORE_ONCE(*avail_event(vq), vq->last_avail);
+		/*
+		 * Enabled: kick us when the driver publishes past what we have consumed. Disabled:
+		 * an event index just behind it, which the driver's next publications never cross.
+		 */
+		STORE_ONCE(*avail_event(vq),
+			   enable ? vq->last_avail : (uint16_t)(vq->last_avail - 1));
 	} else {
 		STORE_ONCE(vq->used->flags, enable ? 0 : VRING_USED_F_NO_NOTIFY);
 	}

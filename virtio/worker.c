@@ -53,6 +53,7 @@ static void poll_ring(struct virtio_mmio_queue *q)
 	while (!stopping(q->t) && !q->vq.error) {
 		if (virtq_has_avail(&q->vq)) {
 			run_device(q);
+			virtq_set_notify(&q->vq, false); /* keep the event index behind us */
 			deadline = now_ns() + budget;
 		} else if (now_ns() >= deadline) {
 			break;
@@ -80,9 +81,7 @@ static void *worker(void *arg)
 			break;
 		if (stopping(t))
 			break;
-		eventfd_t kicks;
-		if (eventfd_read(q->notify_fd, &kicks) == 0)
-			atomic_fetch_add(&q->notifies, kicks);
+		virtio_mmio_take_kicks(q);
 		if (q->vq.error)
 			continue; /* broken until the driver resets the device */
 		service(q);

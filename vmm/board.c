@@ -48,7 +48,7 @@ static void virtio_counts(void *ctx, uint64_t *notifies, uint64_t *requests)
 	for (unsigned i = 0; i < b->nblks; i++) {
 		const struct virtio_mmio *t = &b->blks[i].transport;
 		for (unsigned q = 0; q < t->nqueues; q++) {
-			*notifies += atomic_load(&t->queues[q].notifies);
+			*notifies += virtio_mmio_notifies(&t->queues[q]);
 			*requests += atomic_load(&t->queues[q].chains);
 		}
 	}
@@ -211,7 +211,8 @@ void board_report(const struct board *b, const struct vm *vm)
 		const struct virtio_mmio *t = &b->blks[i].transport;
 		for (unsigned q = 0; q < t->nqueues; q++)
 			vm_log(vm, "virtio-blk %s queue %u: %llu notifies, %llu requests",
-			       b->blks[i].serial, q, atomic_load(&t->queues[q].notifies),
+			       b->blks[i].serial, q,
+			       (unsigned long long)virtio_mmio_notifies(&t->queues[q]),
 			       atomic_load(&t->queues[q].chains));
 		if (atomic_load(&t->resets_requested))
 			vm_log(vm, "virtio-blk %s asked for a reset %u time(s), last: %s",

@@ -17,7 +17,7 @@ struct vm_result {
 	bool timed_out; /* we killed it */
 	char out[65536];
 	size_t out_len;
-	char err[16384];
+	char err[262144];
 	size_t err_len;
 };
 

@@ -401,6 +401,11 @@ static void test_event_idx_notify(void **state)
 	/* Kick us when avail passes what we consumed. */
 	assert_int_equal(*fr_avail_event(&f->r), 2);
 	assert_int_equal(f->r.used->flags, 0);
+	/* Off: an index behind us, so publishing entries 2, 3, ... never crosses it. */
+	virtq_set_notify(&f->vq, false);
+	assert_int_equal(*fr_avail_event(&f->r), 1);
+	assert_false(vring_need_event(*fr_avail_event(&f->r), 3, 2));
+	assert_false(vring_need_event(*fr_avail_event(&f->r), 40, 2));
 }
 
 static void test_iov_copy(void **state)
