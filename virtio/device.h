@@ -27,6 +27,11 @@ struct virtio_device_ops {
 	void (*handle_queue)(void *dev, unsigned q, struct virtq *vq, struct virtq_elem *scratch);
 	/* After every worker has stopped: forget all driver-visible state. */
 	void (*reset)(void *dev);
+	/*
+	 * Optional: a file descriptor queue q's worker should also wait on right now (net RX: the
+	 * tap, while there is room to take a frame), or -1. Readable -> handle_queue again.
+	 */
+	int (*queue_fd)(void *dev, unsigned q);
 };
 
 #endif

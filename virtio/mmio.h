@@ -42,7 +42,7 @@ struct virtio_mmio_queue {
 	bool running;
 	pthread_mutex_t count_lock; /* notifies + what still waits in notify_fd, consistently */
 	uint64_t notifies;	    /* kicks consumed: each is one guest write to QueueNotify */
-	atomic_ullong chains;	/* chains the device completed */
+	atomic_ullong chains;	    /* chains the device completed */
 };
 
 struct virtio_mmio {

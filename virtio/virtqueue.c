@@ -177,6 +177,11 @@ int virtq_pop(struct virtq *vq, struct virtq_elem *elem)
 	return 1;
 }
 
+void virtq_unpop(struct virtq *vq)
+{
+	vq->last_avail--;
+}
+
 void virtq_push(struct virtq *vq, uint16_t head, uint32_t written)
 {
 	GUEST_RELEASE(vq->mem);

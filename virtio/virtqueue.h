@@ -80,6 +80,9 @@ int virtq_pop(struct virtq *vq, struct virtq_elem *elem);
  */
 void virtq_fail(struct virtq *vq, uint16_t head, enum virtq_error e);
 
+/* Gives back the chain just popped, untouched, as if it had not been taken (net RX). */
+void virtq_unpop(struct virtq *vq);
+
 /* Completes a chain, `written` bytes having been put into its writable buffers. */
 void virtq_push(struct virtq *vq, uint16_t head, uint32_t written);
 

@@ -75,9 +75,11 @@ static void *worker(void *arg)
 	/* Chains may have been published before DRIVER_OK's kick could reach us. */
 	service(q);
 	while (!stopping(t)) {
-		struct pollfd fds[2] = {{.fd = q->notify_fd, .events = POLLIN},
-					{.fd = t->stop_fd, .events = POLLIN}};
-		if (poll(fds, 2, -1) < 0 && errno != EINTR)
+		int extra = t->ops->queue_fd ? t->ops->queue_fd(t->dev, q->index) : -1;
+		struct pollfd fds[3] = {{.fd = q->notify_fd, .events = POLLIN},
+					{.fd = t->stop_fd, .events = POLLIN},
+					{.fd = extra, .events = POLLIN}};
+		if (poll(fds, 3, -1) < 0 && errno != EINTR)
 			break;
 		if (stopping(t))
 			break;

@@ -1,0 +1,354 @@
+/*
+ * virtio-net on fake rings with a SOCK_SEQPACKET socket standing in for the tap (one frame
+ * per message, like a tap fd): the header passes through, MRG_RXBUF spreads a frame over
+ * several buffers, and malformed chains, missing buffers and oversized frames are dropped,
+ * counted and survived.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "virtio/net.h"
+#include "vring_fake.h"
+
+#define QSIZE 64
+#define HDR   NET_HDR_LEN
+
+struct fix {
+	struct fake_ring rx, tx;
+	struct virtq rxq, txq;
+	struct virtq_elem elem;
+	struct virtio_net net;
+	int peer; /* the host side of the "tap" */
+};
+
+static int setup_features(void **state, uint64_t features)
+{
+	struct fix *f = calloc(1, sizeof(*f));
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv))
+		return -1;
+	f->peer = sv[1];
+	if (fr_init(&f->rx, QSIZE) || fr_init(&f->tx, QSIZE) ||
+	    virtio_net_init(&f->net, sv[0], NULL, "tap-test", NULL, 1500))
+		return -1;
+	f->net.features = features;
+	if (virtq_init(&f->rxq, &f->rx.gm, QSIZE, FR_DESC, FR_AVAIL, FR_USED, false, true) ||
+	    virtq_init(&f->txq, &f->tx.gm, QSIZE, FR_DESC, FR_AVAIL, FR_USED, false, true))
+		return -1;
+	*state = f;
+	return 0;
+}
+
+#define F(b) (1ULL << (b))
+#define MRG  F(VIRTIO_NET_F_MRG_RXBUF)
+
+static int setup(void **state)
+{
+	return setup_features(state, MRG);
+}
+
+static int setup_nomrg(void **state)
+{
+	return setup_features(state, 0);
+}
+
+static int setup_tso(void **state)
+{
+	return setup_features(state, MRG | F(VIRTIO_NET_F_HOST_TSO4) | F(VIRTIO_NET_F_CSUM));
+}
+
+static int teardown(void **state)
+{
+	struct fix *f = *state;
+	close(f->net.fd);
+	close(f->peer);
+	virtio_net_destroy(&f->net);
+	fr_free(&f->rx);
+	fr_free(&f->tx);
+	free(f);
+	return 0;
+}
+
+static void fill(uint8_t *p, size_t n, uint8_t seed)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)(seed + i * 7);
+}
+
+static void run_tx(struct fix *f)
+{
+	virtio_net_ops.handle_queue(&f->net, NET_TXQ, &f->txq, &f->elem);
+}
+
+static void run_rx(struct fix *f)
+{
+	virtio_net_ops.handle_queue(&f->net, NET_RXQ, &f->rxq, &f->elem);
+}
+
+/* One TX chain: header + frame, optionally split into two frame buffers. */
+static void post_tx(struct fix *f, uint16_t d, size_t frame, bool split)
+{
+	uint8_t *hdr = fr_ptr(&f->tx, FR_DATA);
+	memset(hdr, 0, HDR);
+	hdr[0] = 0x55; /* a flag byte the device must pass through untouched */
+	fill(fr_ptr(&f->tx, FR_DATA + 0x100), frame, 3);
+	fr_desc(&f->tx, d, FR_DATA, HDR, VRING_DESC_F_NEXT, d + 1);
+	if (split) {
+		fr_desc(&f->tx, d + 1, FR_DATA + 0x100, 10, VRING_DESC_F_NEXT, d + 2);
+		fr_desc(&f->tx, d + 2, FR_DATA + 0x100 + 10, (uint32_t)(frame - 10), 0, 0);
+	} else {
+		fr_desc(&f->tx, d + 1, FR_DATA + 0x100, (uint32_t)frame, 0, 0);
+	}
+	fr_publish(&f->tx, d);
+}
+
+static void test_tx(void **state)
+{
+	struct fix *f = *state;
+	post_tx(f, 0, 60, false);
+	post_tx(f, 3, 1514, true);
+	run_tx(f);
+	assert_int_equal(fr_used_idx(&f->tx), 2);
+	assert_int_equal(fr_used(&f->tx, 0).len, 0); /* TX writes nothing back */
+	uint8_t buf[2048], want[2048];
+	fill(want, sizeof(want), 3);
+	assert_int_equal(recv(f->peer, buf, sizeof(buf), 0), HDR + 60);
+	assert_int_equal(buf[0], 0x55);
+	assert_memory_equal(buf + HDR, want, 60);
+	assert_int_equal(recv(f->peer, buf, sizeof(buf), 0), HDR + 1514);
+	assert_memory_equal(buf + HDR, want, 1514);
+	assert_int_equal(atomic_load(&f->net.tx_frames), 2);
+}
+
+static void test_tx_malformed(void **state)
+{
+	struct fix *f = *state;
+	/* A writable buffer in a transmit chain. */
+	fr_desc(&f->tx, 0, FR_DATA, HDR, VRING_DESC_F_NEXT, 1);
+	fr_desc(&f->tx, 1, FR_DATA + 0x100, 60, VRING_DESC_F_WRITE, 0);
+	fr_publish(&f->tx, 0);
+	/* A chain shorter than the header. */
+	fr_desc(&f->tx, 2, FR_DATA, 8, 0, 0);
+	fr_publish(&f->tx, 2);
+	/* A frame larger than the MTU allows (no TSO negotiated). */
+	post_tx(f, 3, 9000, false);
+	/* And a good one after them all. */
+	post_tx(f, 6, 100, false);
+	run_tx(f);
+	assert_int_equal(fr_used_idx(&f->tx), 4); /* every chain completed */
+	assert_int_equal(atomic_load(&f->net.tx_dropped), 3);
+	assert_int_equal(atomic_load(&f->net.tx_frames), 1);
+	assert_int_equal(f->txq.error, VQ_OK); /* dropped, not a broken device */
+	uint8_t buf[16384];
+	assert_int_equal(recv(f->peer, buf, sizeof(buf), 0), HDR + 100);
+	assert_int_equal(recv(f->peer, buf, sizeof(buf), 0), -1); /* nothing else went out */
+}
+
+static void test_tx_jumbo_with_tso(void **state)
+{
+	struct fix *f = *state;
+	post_tx(f, 0, 9000, false);
+	run_tx(f);
+	assert_int_equal(atomic_load(&f->net.tx_frames), 1);
+	uint8_t buf[16384];
+	assert_int_equal(recv(f->peer, buf, sizeof(buf), 0), HDR + 9000);
+}
+
+/* n receive chains of `size` bytes each, one writable buffer per chain. */
+static void post_rx(struct fix *f, unsigned n, uint32_t size)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint16_t d = (uint16_t)(f->rx.avail_idx % QSIZE);
+		fr_desc(&f->rx, d, FR_DATA + d * 0x10000ULL, size, VRING_DESC_F_WRITE, 0);
+		fr_publish(&f->rx, d);
+	}
+}
+
+static void inject(struct fix *f, size_t frame, uint8_t seed)
+{
+	static uint8_t buf[HDR + 70000];
+	memset(buf, 0, HDR);
+	buf[0] = 0x02; /* DATA_VALID, passed through */
+	fill(buf + HDR, frame, seed);
+	assert_int_equal(send(f->peer, buf, HDR + frame, 0), (ssize_t)(HDR + frame));
+}
+
+static void test_rx_merge(void **state)
+{
+	struct fix *f = *state;
+	post_rx(f, 4, 512);
+	inject(f, 1500, 9); /* 1512 bytes with the header: three 512-byte buffers */
+	run_rx(f);
+	assert_int_equal(fr_used_idx(&f->rx), 3);
+	struct vring_used_elem u[3] = {fr_used(&f->rx, 0), fr_used(&f->rx, 1), fr_used(&f->rx, 2)};
+	assert_int_equal(u[0].len, 512);
+	assert_int_equal(u[1].len, 512);
+	assert_int_equal(u[2].len, HDR + 1500 - 1024);
+	struct virtio_net_hdr_mrg_rxbuf *h = fr_ptr(&f->rx, FR_DATA + u[0].id * 0x10000ULL);
+	assert_int_equal(h->num_buffers, 3);
+	assert_int_equal(h->hdr.flags, 0x02);
+	uint8_t got[1500], want[1500];
+	fill(want, sizeof(want), 9);
+	size_t off = 0;
+	for (int i = 0; i < 3; i++) {
+		const uint8_t *p = fr_ptr(&f->rx, FR_DATA + u[i].id * 0x10000ULL);
+		size_t skip = i == 0 ? HDR : 0, n = u[i].len - skip;
+		memcpy(got + off, p + skip, n);
+		off += n;
+	}
+	assert_int_equal(off, sizeof(got));
+	assert_memory_equal(got, want, sizeof(got));
+	assert_int_equal(atomic_load(&f->net.rx_frames), 1);
+}
+
+static void test_rx_no_buffers_waits(void **state)
+{
+	struct fix *f = *state;
+	inject(f, 100, 1);
+	inject(f, 200, 2);
+	run_rx(f);
+	/* Taken from the tap but held: no buffers, so nothing completed, nothing dropped... */
+	assert_int_equal(fr_used_idx(&f->rx), 0);
+	assert_true(f->net.rx_pending);
+	assert_int_equal(atomic_load(&f->net.rx_dropped), 0);
+	/* ...and the worker stops watching the tap (no spinning on a readable fd). */
+	assert_int_equal(virtio_net_ops.queue_fd(&f->net, NET_RXQ), -1);
+	/* The driver posts buffers (and kicks): both frames arrive, in order. */
+	post_rx(f, 2, 1536);
+	run_rx(f);
+	assert_int_equal(fr_used_idx(&f->rx), 2);
+	assert_int_equal(fr_used(&f->rx, 0).len, HDR + 100);
+	assert_int_equal(fr_used(&f->rx, 1).len, HDR + 200);
+	assert_false(f->net.rx_pending);
+}
+
+static void test_rx_partial_buffers_given_back(void **state)
+{
+	struct fix *f = *state;
+	post_rx(f, 1, 512);
+	inject(f, 1400, 4); /* needs three 512-byte buffers, only one posted */
+	run_rx(f);
+	assert_int_equal(fr_used_idx(&f->rx), 0);
+	assert_int_equal(f->rxq.last_avail, 0); /* the one buffer was given back */
+	post_rx(f, 2, 512);
+	run_rx(f);
+	assert_int_equal(fr_used_idx(&f->rx), 3);
+	assert_int_equal(virtio_net_ops.queue_fd(&f->net, NET_RXQ), f->net.fd);
+}
+
+static void test_rx_nomrg_too_small(void **state)
+{
+	struct fix *f = *state;
+	post_rx(f, 1, 1000);
+	inject(f, 1500, 5); /* does not fit one 1000-byte buffer: dropped */
+	inject(f, 500, 6);  /* fits */
+	run_rx(f);
+	assert_int_equal(atomic_load(&f->net.rx_dropped), 1);
+	assert_int_equal(fr_used_idx(&f->rx), 1);
+	struct vring_used_elem u = fr_used(&f->rx, 0);
+	assert_int_equal(u.len, HDR + 500);
+	struct virtio_net_hdr_mrg_rxbuf *h = fr_ptr(&f->rx, FR_DATA + u.id * 0x10000ULL);
+	assert_int_equal(h->num_buffers, 1); /* VERSION_1 always has the field */
+}
+
+static void test_rx_oversize(void **state)
+{
+	struct fix *f = *state;
+	post_rx(f, 8, 4096);
+	inject(f, 9000, 7); /* above MTU 1500 without TSO/MTU change */
+	inject(f, 60, 8);
+	run_rx(f);
+	assert_int_equal(atomic_load(&f->net.rx_dropped), 1);
+	assert_int_equal(fr_used_idx(&f->rx), 1);
+	assert_int_equal(fr_used(&f->rx, 0).len, HDR + 60);
+}
+
+static void test_rx_malformed_chain(void **state)
+{
+	struct fix *f = *state;
+	/* A readable receive buffer, then a chain too small for the header. */
+	fr_desc(&f->rx, 0, FR_DATA, 1536, 0, 0);
+	fr_publish(&f->rx, 0);
+	fr_desc(&f->rx, 1, FR_DATA + 0x10000, 8, VRING_DESC_F_WRITE, 0);
+	fr_publish(&f->rx, 1);
+	post_rx(f, 1, 1536);
+	inject(f, 100, 1);
+	inject(f, 100, 2);
+	inject(f, 100, 3);
+	run_rx(f);
+	/* Both bad chains completed empty (their frames dropped); the third frame delivered. */
+	assert_int_equal(fr_used_idx(&f->rx), 3);
+	assert_int_equal(fr_used(&f->rx, 0).len, 0);
+	assert_int_equal(fr_used(&f->rx, 1).len, 0);
+	assert_int_equal(fr_used(&f->rx, 2).len, HDR + 100);
+	assert_int_equal(atomic_load(&f->net.rx_dropped), 2);
+	assert_int_equal(f->rxq.error, VQ_OK);
+}
+
+static void test_backend_gone(void **state)
+{
+	struct fix *f = *state;
+	close(f->peer);
+	f->peer = socket(AF_UNIX, SOCK_DGRAM, 0); /* so teardown has something to close */
+	post_rx(f, 2, 1536);
+	run_rx(f); /* EOF: the link is down, once, with a message */
+	assert_true(f->net.backend_dead);
+	assert_int_equal(virtio_net_ops.queue_fd(&f->net, NET_RXQ), -1);
+	post_tx(f, 0, 60, false);
+	run_tx(f); /* transmits are completed and dropped, not stuck */
+	assert_int_equal(fr_used_idx(&f->tx), 1);
+	assert_int_equal(atomic_load(&f->net.tx_dropped), 1);
+	assert_non_null(strstr(f->net.error, "tap-test"));
+}
+
+static void test_config_and_mac(void **state)
+{
+	struct fix *f = *state;
+	struct virtio_net_config c;
+	virtio_net_ops.config_read(&f->net, 0, &c, sizeof(c));
+	assert_int_equal(c.status, VIRTIO_NET_S_LINK_UP);
+	assert_int_equal(c.mtu, 1500);
+	uint8_t a[6], b[6];
+	virtio_net_derive_mac("tap0", a);
+	virtio_net_derive_mac("tap0", b);
+	assert_memory_equal(a, b, 6);  /* stable */
+	assert_int_equal(a[0] & 3, 2); /* locally administered unicast */
+	virtio_net_derive_mac("tap1", b);
+	assert_memory_not_equal(a, b, 6);
+	virtio_net_derive_mac("tap-test", a);
+	assert_memory_equal(c.mac, a, 6);
+	uint64_t feat = virtio_net_ops.features(&f->net);
+	assert_true(feat & MRG);
+	assert_false(feat & F(VIRTIO_NET_F_GUEST_TSO4)); /* no tap offloads behind a socket */
+}
+
+int main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+	    T(test_tx),
+	    T(test_tx_malformed),
+	    cmocka_unit_test_setup_teardown(test_tx_jumbo_with_tso, setup_tso, teardown),
+	    T(test_rx_merge),
+	    T(test_rx_no_buffers_waits),
+	    T(test_rx_partial_buffers_given_back),
+	    cmocka_unit_test_setup_teardown(test_rx_nomrg_too_small, setup_nomrg, teardown),
+	    T(test_rx_oversize),
+	    T(test_rx_malformed_chain),
+	    T(test_backend_gone),
+	    T(test_config_and_mac),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

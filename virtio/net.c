@@ -1,0 +1,304 @@
+#include "virtio/net.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/if_tun.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <linux/virtio_ids.h>
+
+#include "devices/tap.h"
+
+#define F(bit) (1ULL << (bit))
+
+static bool has(const struct virtio_net *n, unsigned bit)
+{
+	return n->features & F(bit);
+}
+
+static uint64_t net_features(void *dev)
+{
+	struct virtio_net *n = dev;
+	uint64_t f = F(VIRTIO_NET_F_MAC) | F(VIRTIO_NET_F_STATUS) | F(VIRTIO_NET_F_MRG_RXBUF) |
+		     F(VIRTIO_NET_F_MTU) | F(VIRTIO_NET_F_CSUM) | F(VIRTIO_NET_F_HOST_TSO4) |
+		     F(VIRTIO_NET_F_HOST_TSO6);
+	/* Frames the host stack may hand the guest still needing a checksum or segmentation. */
+	if (n->offloads)
+		f |= F(VIRTIO_NET_F_GUEST_CSUM) | F(VIRTIO_NET_F_GUEST_TSO4) |
+		     F(VIRTIO_NET_F_GUEST_TSO6);
+	return f;
+}
+
+static void net_config_read(void *dev, uint32_t offset, void *data, unsigned size)
+{
+	struct virtio_net *n = dev;
+	memcpy(data, (const uint8_t *)&n->config + offset, size);
+}
+
+static int net_activate(void *dev, uint64_t features)
+{
+	struct virtio_net *n = dev;
+	n->features = features;
+	unsigned tun = 0;
+	if (has(n, VIRTIO_NET_F_GUEST_CSUM)) {
+		tun |= TUN_F_CSUM;
+		if (has(n, VIRTIO_NET_F_GUEST_TSO4))
+			tun |= TUN_F_TSO4;
+		if (has(n, VIRTIO_NET_F_GUEST_TSO6))
+			tun |= TUN_F_TSO6;
+	}
+	if (n->tap && n->offloads && tap_set_offload(n->tap, tun))
+		return -1;
+	return 0;
+}
+
+static void net_reset(void *dev)
+{
+	struct virtio_net *n = dev;
+	n->features = 0;
+	n->rx_pending = false;
+}
+
+/* The tap went away or broke: say so once, then drop quietly. */
+static void backend_failed(struct virtio_net *n, const char *op, int e)
+{
+	n->backend_dead = true;
+	if (!atomic_exchange(&n->error_reported, true)) {
+		snprintf(n->error, sizeof(n->error), "%s: %s failed: %s; network link down",
+			 n->name, op, strerror(e));
+		fprintf(stderr, "kvmini: %s\n", n->error);
+	}
+}
+
+/* The largest frame (after the header) the driver may send or be sent. */
+static size_t frame_limit(const struct virtio_net *n)
+{
+	if (has(n, VIRTIO_NET_F_HOST_TSO4) || has(n, VIRTIO_NET_F_HOST_TSO6) ||
+	    has(n, VIRTIO_NET_F_GUEST_TSO4) || has(n, VIRTIO_NET_F_GUEST_TSO6))
+		return NET_MAX_FRAME;
+	return (size_t)n->config.mtu + 14 + 4; /* Ethernet header and a VLAN tag */
+}
+
+static bool send_frame(struct virtio_net *n, const struct iovec *iov, unsigned cnt)
+{
+	for (int tries = 0; tries < 100; tries++) {
+		if (writev(n->fd, iov, (int)cnt) >= 0)
+			return true;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN) {
+			backend_failed(n, "write to the tap", errno);
+			return false;
+		}
+		/* The tap's queue is full: wait briefly for room rather than spin. */
+		struct pollfd p = {.fd = n->fd, .events = POLLOUT};
+		poll(&p, 1, 10);
+	}
+	return false;
+}
+
+static void tx(struct virtio_net *n, struct virtq *vq, struct virtq_elem *e)
+{
+	while (virtq_pop(vq, e) > 0) {
+		/* Drop, count, go on: a transmit chain is all device-readable, header first. */
+		size_t frame = e->out_len >= NET_HDR_LEN ? e->out_len - NET_HDR_LEN : 0;
+		bool ok = !e->nin && e->out_len >= NET_HDR_LEN && frame <= frame_limit(n) &&
+			  !n->backend_dead && e->nout <= IOV_MAX;
+		if (ok)
+			ok = send_frame(n, e->iov, e->nout);
+		if (ok) {
+			atomic_fetch_add(&n->tx_frames, 1);
+			atomic_fetch_add(&n->tx_bytes, frame);
+		} else {
+			atomic_fetch_add(&n->tx_dropped, 1);
+		}
+		virtq_push(vq, e->head, 0);
+	}
+}
+
+/* Reads one frame from the tap into rx_buf; false when there is none (or the tap broke). */
+static bool read_frame(struct virtio_net *n)
+{
+	for (;;) {
+		ssize_t r = read(n->fd, n->rx_buf, NET_HDR_LEN + NET_MAX_FRAME);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				backend_failed(n, "read from the tap", errno);
+			return false;
+		}
+		if (r == 0) { /* end of file: the backend is gone */
+			backend_failed(n, "read from the tap", EPIPE);
+			return false;
+		}
+		if ((size_t)r <= NET_HDR_LEN) { /* a header with no frame: nothing to deliver */
+			atomic_fetch_add(&n->rx_dropped, 1);
+			continue;
+		}
+		n->rx_len = (size_t)r;
+		n->rx_pending = true;
+		return true;
+	}
+}
+
+/* Drops the pending frame; the chains popped for it go back empty (completed, length 0). */
+static bool drop_frame(struct virtio_net *n, struct virtq *vq, const uint16_t *heads,
+		       unsigned chains)
+{
+	for (unsigned i = 0; i < chains; i++)
+		virtq_push(vq, heads[i], 0);
+	atomic_fetch_add(&n->rx_dropped, 1);
+	n->rx_pending = false;
+	return true;
+}
+
+/* Where the header's num_buffers bytes (10-11) are in a chain: they may straddle buffers. */
+static void find_num_buffers(const struct virtq_elem *e, uint8_t *at[2])
+{
+	size_t pos = offsetof(struct virtio_net_hdr_mrg_rxbuf, num_buffers);
+	unsigned k = 0;
+	for (unsigned i = 0; i < e->nin && k < 2; i++) {
+		const struct iovec *v = &e->iov[e->nout + i];
+		while (pos < v->iov_len && k < 2)
+			at[k++] = (uint8_t *)v->iov_base + pos++;
+		pos -= v->iov_len;
+	}
+}
+
+/*
+ * Puts the pending frame into as many receive chains as it needs (one without MRG_RXBUF),
+ * then completes them together. Returns false when the guest has not posted enough buffers:
+ * the chains are given back, nothing is completed, and the frame waits.
+ */
+static bool deliver(struct virtio_net *n, struct virtq *vq, struct virtq_elem *e)
+{
+	bool merge = has(n, VIRTIO_NET_F_MRG_RXBUF);
+	uint16_t heads[NET_MAX_CHAINS];
+	uint32_t lens[NET_MAX_CHAINS];
+	uint8_t *num_buffers[2] = {NULL, NULL};
+	unsigned chains = 0;
+	size_t off = 0;
+	while (off < n->rx_len) {
+		if (chains == NET_MAX_CHAINS) { /* buffers too small for this frame */
+			vq->last_avail -= chains;
+			return drop_frame(n, vq, heads, 0);
+		}
+		if (virtq_pop(vq, e) <= 0) {
+			vq->last_avail -= chains; /* give back what we took, completing nothing */
+			return false;
+		}
+		heads[chains] = e->head;
+		lens[chains] = 0;
+		chains++;
+		/* A readable buffer, or a first chain without room for the header, is malformed. */
+		if (e->nout || (chains == 1 && e->in_len < NET_HDR_LEN))
+			return drop_frame(n, vq, heads, chains);
+		if (!merge && e->in_len < n->rx_len) {
+			virtq_unpop(vq); /* fine for a smaller frame; this one is dropped */
+			return drop_frame(n, vq, heads, 0);
+		}
+		size_t take = n->rx_len - off < e->in_len ? n->rx_len - off : e->in_len;
+		iov_from_buf(e->iov + e->nout, e->nin, 0, n->rx_buf + off, take);
+		if (chains == 1)
+			find_num_buffers(e, num_buffers);
+		lens[chains - 1] = (uint32_t)take;
+		off += take;
+	}
+	*num_buffers[0] = (uint8_t)chains;
+	*num_buffers[1] = (uint8_t)(chains >> 8);
+	for (unsigned i = 0; i < chains; i++)
+		virtq_push(vq, heads[i], lens[i]);
+	atomic_fetch_add(&n->rx_frames, 1);
+	atomic_fetch_add(&n->rx_bytes, n->rx_len - NET_HDR_LEN);
+	n->rx_pending = false;
+	return true;
+}
+
+static void rx(struct virtio_net *n, struct virtq *vq, struct virtq_elem *e)
+{
+	while (!n->backend_dead && !vq->error) {
+		if (!n->rx_pending && !read_frame(n))
+			return;
+		if (n->rx_len - NET_HDR_LEN > frame_limit(n)) {
+			atomic_fetch_add(&n->rx_dropped, 1); /* bigger than the driver agreed to */
+			n->rx_pending = false;
+			continue;
+		}
+		if (!deliver(n, vq, e))
+			return; /* no buffers: wait for the driver's kick, not the tap */
+	}
+}
+
+static void net_handle_queue(void *dev, unsigned q, struct virtq *vq, struct virtq_elem *e)
+{
+	struct virtio_net *n = dev;
+	if (q == NET_TXQ)
+		tx(n, vq, e);
+	else
+		rx(n, vq, e);
+}
+
+static int net_queue_fd(void *dev, unsigned q)
+{
+	struct virtio_net *n = dev;
+	/* Watch the tap only while a frame could go somewhere: never spin on it. */
+	return q == NET_RXQ && !n->rx_pending && !n->backend_dead ? n->fd : -1;
+}
+
+const struct virtio_device_ops virtio_net_ops = {
+    .name = "virtio-net",
+    .device_id = VIRTIO_ID_NET,
+    .config_size = sizeof(struct virtio_net_config),
+    .features = net_features,
+    .config_read = net_config_read,
+    .activate = net_activate,
+    .handle_queue = net_handle_queue,
+    .reset = net_reset,
+    .queue_fd = net_queue_fd,
+};
+
+void virtio_net_derive_mac(const char *name, uint8_t mac[6])
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (const char *p = name; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	mac[0] = 0x02; /* locally administered, unicast */
+	mac[1] = 0x6b;
+	mac[2] = 0x76;
+	mac[3] = (uint8_t)(h >> 16);
+	mac[4] = (uint8_t)(h >> 8);
+	mac[5] = (uint8_t)h;
+}
+
+int virtio_net_init(struct virtio_net *n, int fd, struct tap *tap, const char *name,
+		    const uint8_t *mac, unsigned mtu)
+{
+	memset(n, 0, sizeof(*n));
+	n->fd = fd;
+	n->tap = tap;
+	n->offloads = tap && tap->offloads;
+	n->name = name;
+	n->rx_buf = malloc(NET_HDR_LEN + NET_MAX_FRAME);
+	if (!n->rx_buf)
+		return -1;
+	if (mac)
+		memcpy(n->config.mac, mac, 6);
+	else
+		virtio_net_derive_mac(name, n->config.mac);
+	n->config.status = VIRTIO_NET_S_LINK_UP;
+	n->config.max_virtqueue_pairs = 1;
+	n->config.mtu = (uint16_t)(mtu ? mtu : 1500);
+	return 0;
+}
+
+void virtio_net_destroy(struct virtio_net *n)
+{
+	free(n->rx_buf);
+	n->rx_buf = NULL;
+}
