@@ -45,8 +45,8 @@ static int plug_devices(struct board *b, struct vm *vm, struct err *err)
 static void virtio_counts(void *ctx, uint64_t *notifies, uint64_t *requests)
 {
 	const struct board *b = ctx;
-	for (unsigned i = 0; i < b->nblks; i++) {
-		const struct virtio_mmio *t = &b->blks[i].transport;
+	for (unsigned i = 0; i < b->nvirtio; i++) {
+		struct virtio_mmio *t = b->virtio[i];
 		for (unsigned q = 0; q < t->nqueues; q++) {
 			*notifies += virtio_mmio_notifies(&t->queues[q]);
 			*requests += atomic_load(&t->queues[q].chains);
@@ -69,27 +69,66 @@ static int wire_to_kvm(struct vm *vm, struct virtio_mmio *t, struct err *err)
 	return vm_irqfd(vm, t->irq, t->irq_fd, err);
 }
 
+/* Initialises the next virtio slot's transport for dev and wires it to the bus and KVM. */
+static int plug_virtio(struct board *b, struct vm *vm, struct virtio_mmio *t,
+		       const struct virtio_device_ops *ops, void *dev, const char *label,
+		       unsigned nqueues, uint16_t queue_max, unsigned poll_us, struct err *err)
+{
+	unsigned slot = b->nvirtio;
+	if (slot == VIRTIO_MAX_DEVICES)
+		return err_set(err, "too many virtio devices (at most %d disks and NICs together)",
+			       VIRTIO_MAX_DEVICES);
+	if (virtio_mmio_init(t, ops, dev, &vm->mem, virtio_base(slot), VIRTIO_FIRST_GSI + slot,
+			     nqueues, queue_max, poll_us, err))
+		return -1;
+	b->virtio[slot] = t;
+	b->virtio_label[slot] = label;
+	b->nvirtio++;
+	if (virtio_mmio_register(t, &vm->mmio))
+		return err_set(err, "virtio device ranges overlap (a kvmini bug)");
+	return wire_to_kvm(vm, t, err);
+}
+
 /* Returns 0 or a kvmini exit status. */
 static int plug_disk(struct board *b, struct vm *vm, const struct disk_opt *o, struct err *err)
 {
-	unsigned slot = b->nblks;
-	struct board_blk *d = &b->blks[slot];
+	struct board_blk *d = &b->blks[b->nblks];
 	if (disk_open(&d->disk, o->path, o->ro, err))
 		return KVMINI_EXIT_USAGE;
 	b->nblks++; /* from here on board_destroy() cleans it up */
 	if (o->serial)
 		snprintf(d->serial, sizeof(d->serial), "%s", o->serial);
 	else
-		snprintf(d->serial, sizeof(d->serial), "kvmini-vd%c", 'a' + slot);
+		snprintf(d->serial, sizeof(d->serial), "kvmini-vd%c", 'a' + (b->nblks - 1));
 	virtio_blk_init(&d->blk, &d->disk, d->serial, o->queues);
-	if (virtio_mmio_init(&d->transport, &virtio_blk_ops, &d->blk, &vm->mem, virtio_base(slot),
-			     VIRTIO_FIRST_GSI + slot, o->queues, BLK_QUEUE_SIZE, o->poll_us, err) ||
-	    virtio_mmio_register(&d->transport, &vm->mmio) || wire_to_kvm(vm, &d->transport, err))
+	if (plug_virtio(b, vm, &d->transport, &virtio_blk_ops, &d->blk, d->serial, o->queues,
+			BLK_QUEUE_SIZE, o->poll_us, err))
 		return KVMINI_EXIT_FAILURE;
 	vm_log(vm, "virtio-blk %s at 0x%llx, GSI %u: '%s'%s, %llu sectors, %u queue(s), poll %u us",
 	       d->serial, (unsigned long long)d->transport.base, d->transport.irq, o->path,
 	       o->ro ? " (read-only)" : "", (unsigned long long)d->blk.config.capacity, o->queues,
 	       o->poll_us);
+	return 0;
+}
+
+static int plug_net(struct board *b, struct vm *vm, const struct net_opt *o, struct err *err)
+{
+	struct board_net *n = &b->nets[b->nnets];
+	if (tap_open(&n->tap, o->tap, NET_HDR_LEN, err))
+		return KVMINI_EXIT_USAGE;
+	b->nnets++;
+	if (virtio_net_init(&n->net, n->tap.fd, &n->tap, n->tap.name, o->has_mac ? o->mac : NULL,
+			    o->mtu)) {
+		err_set(err, "out of memory");
+		return KVMINI_EXIT_FAILURE;
+	}
+	if (plug_virtio(b, vm, &n->transport, &virtio_net_ops, &n->net, n->tap.name, 2,
+			NET_QUEUE_SIZE, 0, err))
+		return KVMINI_EXIT_FAILURE;
+	const uint8_t *m = n->net.config.mac;
+	vm_log(vm, "virtio-net %s at 0x%llx, GSI %u: mac %02x:%02x:%02x:%02x:%02x:%02x, mtu %u%s",
+	       n->tap.name, (unsigned long long)n->transport.base, n->transport.irq, m[0], m[1],
+	       m[2], m[3], m[4], m[5], n->net.config.mtu, n->tap.offloads ? ", offloads" : "");
 	return 0;
 }
 
@@ -112,15 +151,15 @@ static int plug_ide(struct board *b, struct vm *vm, const struct kvmini_config *
 /* The command line, plus virtio_mmio.device=<size>@<base>:<irq> per device if asked. */
 static int build_cmdline(struct board *b, const struct kvmini_config *cfg, struct err *err)
 {
-	size_t len = strlen(cfg->cmdline) + 1 + (size_t)b->nblks * 64;
+	size_t len = strlen(cfg->cmdline) + 1 + (size_t)b->nvirtio * 64;
 	b->cmdline = malloc(len);
 	if (!b->cmdline)
 		return err_set(err, "out of memory");
 	size_t n = (size_t)snprintf(b->cmdline, len, "%s", cfg->cmdline);
-	for (unsigned i = 0; cfg->virtio_cmdline && i < b->nblks; i++)
-		n += (size_t)snprintf(
-		    b->cmdline + n, len - n, " virtio_mmio.device=%u@0x%llx:%u", VIRTIO_MMIO_SIZE,
-		    (unsigned long long)b->blks[i].transport.base, b->blks[i].transport.irq);
+	for (unsigned i = 0; cfg->virtio_cmdline && i < b->nvirtio; i++)
+		n += (size_t)snprintf(b->cmdline + n, len - n, " virtio_mmio.device=%u@0x%llx:%u",
+				      VIRTIO_MMIO_SIZE, (unsigned long long)b->virtio[i]->base,
+				      b->virtio[i]->irq);
 	return 0;
 }
 
@@ -130,6 +169,11 @@ int board_setup(struct board *b, struct vm *vm, const struct kvmini_config *cfg,
 		return KVMINI_EXIT_FAILURE;
 	for (unsigned i = 0; i < cfg->ndisks; i++) {
 		int rc = plug_disk(b, vm, &cfg->disks[i], err);
+		if (rc)
+			return rc;
+	}
+	for (unsigned i = 0; i < cfg->nnets; i++) {
+		int rc = plug_net(b, vm, &cfg->nets[i], err);
 		if (rc)
 			return rc;
 	}
@@ -145,12 +189,12 @@ int board_setup(struct board *b, struct vm *vm, const struct kvmini_config *cfg,
 
 	static uint8_t dtb[DTB_MAX_SIZE];
 	struct dt_mmio_device mmio[VIRTIO_MAX_DEVICES];
-	for (unsigned i = 0; i < b->nblks; i++)
+	for (unsigned i = 0; i < b->nvirtio; i++)
 		mmio[i] = (struct dt_mmio_device){
 		    .compatible = "virtio,mmio",
-		    .base = b->blks[i].transport.base,
+		    .base = b->virtio[i]->base,
 		    .size = VIRTIO_MMIO_SIZE,
-		    .irq = b->blks[i].transport.irq,
+		    .irq = b->virtio[i]->irq,
 		    /* KVM_IRQFD injects an edge: describing it as a level would lose interrupts. */
 		    .irq_type = DT_IRQ_EDGE_RISING,
 		};
@@ -158,7 +202,7 @@ int board_setup(struct board *b, struct vm *vm, const struct kvmini_config *cfg,
 	    .ncpus = vm->ncpus,
 	    .mem = &vm->mem,
 	    .mmio = mmio,
-	    .nmmio = b->nblks,
+	    .nmmio = b->nvirtio,
 	    .ide = b->has_ide,
 	};
 	int dtb_size = dt_build(dtb, sizeof(dtb), &dtp, err);
@@ -187,12 +231,18 @@ int board_setup(struct board *b, struct vm *vm, const struct kvmini_config *cfg,
 
 void board_destroy(struct board *b)
 {
-	/* Queue workers first: they may be in the middle of I/O on the disk. */
-	for (unsigned i = 0; i < b->nblks; i++) {
-		virtio_mmio_destroy(&b->blks[i].transport);
+	/* Queue workers first: they may be in the middle of I/O on a disk or tap. */
+	for (unsigned i = 0; i < b->nvirtio; i++)
+		virtio_mmio_destroy(b->virtio[i]);
+	b->nvirtio = 0;
+	for (unsigned i = 0; i < b->nblks; i++)
 		disk_close(&b->blks[i].disk);
-	}
 	b->nblks = 0;
+	for (unsigned i = 0; i < b->nnets; i++) {
+		virtio_net_destroy(&b->nets[i].net);
+		tap_close(&b->nets[i].tap);
+	}
+	b->nnets = 0;
 	if (b->has_ide) {
 		ide_destroy(&b->ide);
 		disk_close(&b->ide_disk);
@@ -207,15 +257,25 @@ void board_report(const struct board *b, const struct vm *vm)
 {
 	if (b->has_ide)
 		vm_log(vm, "IDE: %llu commands", (unsigned long long)b->ide.commands);
-	for (unsigned i = 0; i < b->nblks; i++) {
-		const struct virtio_mmio *t = &b->blks[i].transport;
+	for (unsigned i = 0; i < b->nvirtio; i++) {
+		struct virtio_mmio *t = b->virtio[i];
 		for (unsigned q = 0; q < t->nqueues; q++)
-			vm_log(vm, "virtio-blk %s queue %u: %llu notifies, %llu requests",
-			       b->blks[i].serial, q,
+			vm_log(vm, "%s %s queue %u: %llu notifies, %llu requests", t->ops->name,
+			       b->virtio_label[i], q,
 			       (unsigned long long)virtio_mmio_notifies(&t->queues[q]),
-			       atomic_load(&t->queues[q].chains));
+			       (unsigned long long)atomic_load(&t->queues[q].chains));
 		if (atomic_load(&t->resets_requested))
-			vm_log(vm, "virtio-blk %s asked for a reset %u time(s), last: %s",
-			       b->blks[i].serial, atomic_load(&t->resets_requested), t->error);
+			vm_log(vm, "%s %s asked for a reset %u time(s), last: %s", t->ops->name,
+			       b->virtio_label[i], atomic_load(&t->resets_requested), t->error);
+	}
+	for (unsigned i = 0; i < b->nnets; i++) {
+		const struct virtio_net *n = &b->nets[i].net;
+		vm_log(
+		    vm,
+		    "virtio-net %s: rx %llu frames (%llu dropped), tx %llu frames (%llu dropped)",
+		    n->name, (unsigned long long)atomic_load(&n->rx_frames),
+		    (unsigned long long)atomic_load(&n->rx_dropped),
+		    (unsigned long long)atomic_load(&n->tx_frames),
+		    (unsigned long long)atomic_load(&n->tx_dropped));
 	}
 }

@@ -12,7 +12,9 @@
 #include "devices/test_exit.h"
 #include "virtio/blk.h"
 #include "devices/disk.h"
+#include "devices/tap.h"
 #include "virtio/mmio.h"
+#include "virtio/net.h"
 #include "vmm/cli.h"
 #include "vmm/err.h"
 #include "vmm/vm.h"
@@ -32,6 +34,12 @@ struct board_blk {
 	char serial[24];
 };
 
+struct board_net {
+	struct tap tap;
+	struct virtio_net net;
+	struct virtio_mmio transport;
+};
+
 struct board {
 	struct serial serial;
 	struct i8042 i8042;
@@ -39,6 +47,12 @@ struct board {
 	struct marker marker;
 	struct board_blk blks[VIRTIO_MAX_DEVICES];
 	unsigned nblks;
+	struct board_net nets[VIRTIO_MAX_DEVICES];
+	unsigned nnets;
+	/* Every virtio transport in slot order: slot i is at base + 0x200 i, GSI 16 + i. */
+	struct virtio_mmio *virtio[VIRTIO_MAX_DEVICES];
+	const char *virtio_label[VIRTIO_MAX_DEVICES];
+	unsigned nvirtio;
 	bool has_ide;
 	struct disk ide_disk;
 	struct ide ide;

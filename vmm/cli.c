@@ -66,6 +66,10 @@ void cli_usage(FILE *f)
 		"                     queues: 1 to %d, one thread each (default 1); poll: after\n"
 		"                     each request poll the ring this many us, no notify exits\n"
 		"                     (default 0: sleep until notified)\n"
+		"  --net tap=NAME[,mac=MAC][,mtu=N]\n"
+		"                     a virtio-net NIC on a tap device, created if missing\n"
+		"                     (repeatable); mac: default derived from NAME; mtu: 68 to\n"
+		"                     65535 (default 1500)\n"
 		"  --ide PATH[,ro]    an emulated IDE disk (ATA PIO, ports 0x1F0-0x1F7 and 0x3F6,\n"
 		"                     IRQ 14) on a raw image: the full-emulation path\n"
 		"  --virtio-cmdline   also name the virtio devices on the kernel command line\n"
@@ -110,6 +114,7 @@ enum {
 	OPT_EXIT_STATS,
 	OPT_TRACE_EXITS,
 	OPT_IDE,
+	OPT_NET,
 };
 
 static const struct option run_options[] = {
@@ -125,6 +130,7 @@ static const struct option run_options[] = {
     {"exit-stats", no_argument, NULL, OPT_EXIT_STATS},
     {"trace-exits", no_argument, NULL, OPT_TRACE_EXITS},
     {"ide", required_argument, NULL, OPT_IDE},
+    {"net", required_argument, NULL, OPT_NET},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -178,6 +184,49 @@ int cli_parse_disk(const char *spec, struct disk_opt *d, struct err *err)
 	return 0;
 }
 
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char tail;
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		   &tail) != 6)
+		return -1;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	return (mac[0] & 1) ? -1 : 0; /* a multicast address cannot be a NIC's */
+}
+
+int cli_parse_net(const char *spec, struct net_opt *n, struct err *err)
+{
+	*n = (struct net_opt){0};
+	n->spec = strdup(spec);
+	if (!n->spec)
+		return err_set(err, "out of memory");
+	char *save = NULL;
+	for (char *tok = strtok_r(n->spec, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(tok, "tap=", 4) && tok[4]) {
+			n->tap = tok + 4;
+		} else if (!strncmp(tok, "mac=", 4)) {
+			if (parse_mac(tok + 4, n->mac))
+				return err_set(err,
+					       "bad --net mac '%s': give a unicast address like "
+					       "02:00:00:00:00:01",
+					       tok + 4);
+			n->has_mac = true;
+		} else if (!strncmp(tok, "mtu=", 4)) {
+			if (parse_uint(tok + 4, 68, 65535, &n->mtu))
+				return err_set(err, "bad --net mtu '%s': give 68 to 65535",
+					       tok + 4);
+		} else {
+			return err_set(err, "unknown --net flag '%s'; use tap=NAME, mac=MAC, mtu=N",
+				       tok);
+		}
+	}
+	if (!n->tap)
+		return err_set(err, "--net needs tap=NAME, e.g. --net tap=kvmini0");
+	return 0;
+}
+
 int cli_parse_ide(const char *spec, struct kvmini_config *cfg, struct err *err)
 {
 	if (cfg->ide_path)
@@ -200,6 +249,9 @@ int cli_parse_ide(const char *spec, struct kvmini_config *cfg, struct err *err)
 
 void cli_free(struct kvmini_config *cfg)
 {
+	for (unsigned i = 0; i < cfg->nnets; i++)
+		free(cfg->nets[i].spec);
+	cfg->nnets = 0;
 	free(cfg->ide_path);
 	cfg->ide_path = NULL;
 	for (unsigned i = 0; i < cfg->ndisks; i++)
@@ -260,6 +312,14 @@ enum cli_action cli_parse(int argc, char **argv, struct kvmini_config *cfg, stru
 			break;
 		case OPT_IDE:
 			if (cli_parse_ide(arg, cfg, err))
+				return CLI_ERROR;
+			break;
+		case OPT_NET:
+			if (cfg->nnets == CLI_MAX_NETS) {
+				err_set(err, "too many --net options (at most %d)", CLI_MAX_NETS);
+				return CLI_ERROR;
+			}
+			if (cli_parse_net(arg, &cfg->nets[cfg->nnets++], err))
 				return CLI_ERROR;
 			break;
 		case OPT_DISK:

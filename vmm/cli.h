@@ -37,6 +37,17 @@ struct disk_opt {
 	unsigned poll_us;
 };
 
+#define CLI_MAX_NETS 8
+
+/* One --net tap=NAME[,mac=MAC][,mtu=N]. */
+struct net_opt {
+	char *spec; /* owned: the option string, split in place */
+	const char *tap;
+	bool has_mac;
+	uint8_t mac[6];
+	unsigned mtu;
+};
+
 struct kvmini_config {
 	const char *kernel;
 	const char *initrd;
@@ -47,6 +58,8 @@ struct kvmini_config {
 	bool verbose;
 	struct disk_opt disks[CLI_MAX_DISKS];
 	unsigned ndisks;
+	struct net_opt nets[CLI_MAX_NETS];
+	unsigned nnets;
 	bool virtio_cmdline; /* also describe virtio devices on the kernel command line */
 	bool exit_stats;     /* print exit statistics when the VM ends */
 	bool trace_exits;    /* print every user-space exit as it happens */
@@ -64,6 +77,9 @@ int cli_parse_size(const char *s, uint64_t *out);
 
 /* Parses the value of one --disk option into d; returns 0 or -1 with err set. */
 int cli_parse_disk(const char *spec, struct disk_opt *d, struct err *err);
+
+/* Parses the value of one --net option into n; returns 0 or -1 with err set. */
+int cli_parse_net(const char *spec, struct net_opt *n, struct err *err);
 
 /* Parses the value of --ide into cfg; returns 0 or -1 with err set. */
 int cli_parse_ide(const char *spec, struct kvmini_config *cfg, struct err *err);
