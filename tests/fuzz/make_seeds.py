@@ -50,3 +50,33 @@ os.makedirs("corpus/blk", exist_ok=True)
 for name, blob in seeds.items():
     with open(os.path.join("corpus/blk", name), "wb") as f:
         f.write(blob)
+
+
+# fuzz_net_tx: transmit chains (virtio-net header + frame); byte 1 bit 2 = HOST_TSO4.
+def net_image(qlog, flags, descs, heads, blobs):
+    ram = bytearray(0x6000)
+    ram[0], ram[1] = qlog, flags
+    for i, (addr, length, fl, nxt) in enumerate(descs):
+        struct.pack_into("<QIHH", ram, DESC + 16 * i, addr, length, fl, nxt)
+    struct.pack_into("<HH", ram, AVAIL, 0, len(heads))
+    for i, h in enumerate(heads):
+        struct.pack_into("<H", ram, AVAIL + 4 + 2 * i, h)
+    for addr, blob in blobs:
+        ram[addr:addr + len(blob)] = blob
+    return bytes(ram)
+
+
+net_seeds = {
+    "frame": net_image(4, 0, [(0x4000, 12, F_NEXT, 1), (0x4100, 60, 0, 0)], [0],
+                       [(0x4100, b"\xff" * 12 + b"\x08\x00" + b"x" * 46)]),
+    "split": net_image(4, 1, [(0x4000, 6, F_NEXT, 1), (0x4006, 6, F_NEXT, 2), (0x4100, 1514, 0, 0)],
+                       [0], []),
+    "indirect": net_image(4, 2, [(0x5000, 32, F_INDIRECT, 0)], [0],
+                          [(0x5000, struct.pack("<QIHHQIHH", 0x4000, 12, F_NEXT, 1, 0x4100, 100, 0, 0))]),
+    "two": net_image(4, 4, [(0x4000, 12, F_NEXT, 1), (0x4100, 9000 & 0x3fff, 0, 0),
+                            (0x4000, 12, F_NEXT, 3), (0x4200, 64, 0, 0)], [0, 2], []),
+}
+os.makedirs("corpus/net-tx", exist_ok=True)
+for name, blob in net_seeds.items():
+    with open(os.path.join("corpus/net-tx", name), "wb") as f:
+        f.write(blob)
