@@ -30,6 +30,7 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
 
+#include "bench/bench.h"
 #include "virtio/blk.h"
 #include "virtio/mmio.h"
 
@@ -41,15 +42,7 @@
 #define HDRS   0x40000ULL /* 16 bytes per slot */
 #define STATUS 0x50000ULL /* 1 byte per slot */
 #define DATA   0x100000ULL
-#define REPS   5
 #define RUN_NS 400000000ULL
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static uint64_t rng_state = 88172645463325252ULL;
 static uint64_t rng(void)
@@ -190,18 +183,6 @@ static double device(struct driver *d, uint64_t file_size, const struct workload
 			kick(d);
 	}
 	return (double)bytes * 1e9 / (double)(now_ns() - t0);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(double *v)
-{
-	qsort(v, REPS, sizeof(double), cmp_double);
-	return v[REPS / 2];
 }
 
 static int setup_driver(struct driver *d, struct virtio_blk *blk, unsigned poll_us)

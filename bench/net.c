@@ -38,6 +38,7 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
 
+#include "bench/bench.h"
 #include "devices/tap.h"
 #include "virtio/mmio.h"
 #include "virtio/net.h"
@@ -52,15 +53,7 @@
 #define HDRS	  0x40000ULL
 #define BUFS	  0x100000ULL /* 2 KiB per buffer */
 #define BUFSZ	  2048
-#define REPS	  5
 #define RUN_NS	  300000000ULL
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static void die(const char *what)
 {
@@ -297,6 +290,14 @@ static double kvmini_tx(struct guest *g, size_t len, int sink_s)
 	return (double)n * 1e9 / RUN_NS;
 }
 
+/* Leaves the tap empty for the next run. */
+static void drain(int tap_fd)
+{
+	static uint8_t buf[NET_HDR_LEN + 65536];
+	while (read(tap_fd, buf, sizeof(buf)) > 0)
+		;
+}
+
 static double native_rx(int tap_fd, size_t len, int src_s)
 {
 	uint8_t buf[NET_HDR_LEN + 65536];
@@ -315,8 +316,7 @@ static double native_rx(int tap_fd, size_t len, int src_s)
 	}
 	atomic_store(&stop_aux, true);
 	pthread_join(th, NULL);
-	while (read(tap_fd, buf, sizeof(buf)) > 0) /* leave the tap empty for the next run */
-		;
+	drain(tap_fd);
 	return (double)n * 1e9 / RUN_NS;
 }
 
@@ -349,22 +349,8 @@ static double kvmini_rx(struct guest *g, int tap_fd, size_t len, int src_s)
 	atomic_store(&stop_aux, true);
 	pthread_join(th, NULL);
 	mmio_w(g, VIRTIO_MMIO_STATUS, 0);
-	uint8_t buf[NET_HDR_LEN + 65536];
-	while (read(tap_fd, buf, sizeof(buf)) > 0)
-		;
+	drain(tap_fd);
 	return (double)n * 1e9 / RUN_NS;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(double *v)
-{
-	qsort(v, REPS, sizeof(double), cmp_double);
-	return v[REPS / 2];
 }
 
 int main(void)

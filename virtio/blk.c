@@ -39,26 +39,6 @@ static void blk_reset(void *dev)
 	b->features = 0;
 }
 
-/* [offset, offset + len) of an iovec list as a new list; returns its length. */
-static unsigned iov_slice(const struct iovec *src, unsigned n, size_t offset, size_t len,
-			  struct iovec *dst)
-{
-	unsigned out = 0;
-	for (unsigned i = 0; i < n && len; i++) {
-		if (offset >= src[i].iov_len) {
-			offset -= src[i].iov_len;
-			continue;
-		}
-		size_t take = src[i].iov_len - offset;
-		if (take > len)
-			take = len;
-		dst[out++] = (struct iovec){(uint8_t *)src[i].iov_base + offset, take};
-		len -= take;
-		offset = 0;
-	}
-	return out;
-}
-
 /* Sector range check that no sector or count from a guest can overflow. */
 static bool in_range(const struct virtio_blk *b, uint64_t sector, uint64_t nsectors)
 {

@@ -103,4 +103,8 @@ size_t iov_to_buf(const struct iovec *iov, unsigned n, size_t offset, void *buf,
 size_t iov_from_buf(const struct iovec *iov, unsigned n, size_t offset, const void *buf,
 		    size_t len);
 
+/* Bytes [offset, offset + len) of an iovec list as a new list in dst; returns its length. */
+unsigned iov_slice(const struct iovec *src, unsigned n, size_t offset, size_t len,
+		   struct iovec *dst);
+
 #endif

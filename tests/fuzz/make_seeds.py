@@ -9,8 +9,8 @@ HDR, DATA, STATUS, TABLE = 0x4000, 0x5000, 0x4800, 0x6000
 F_NEXT, F_WRITE, F_INDIRECT = 1, 2, 4
 
 
-def image(qlog, flags, descs, heads, blobs, table=None):
-    ram = bytearray(0x8000)
+def image(qlog, flags, descs, heads, blobs, table=None, size=0x8000):
+    ram = bytearray(size)
     ram[0], ram[1], ram[2] = qlog, flags, 1
     for i, (addr, length, fl, nxt) in enumerate(descs):
         struct.pack_into("<QIHH", ram, DESC + 16 * i, addr, length, fl, nxt)
@@ -54,16 +54,7 @@ for name, blob in seeds.items():
 
 # fuzz_net_tx: transmit chains (virtio-net header + frame); byte 1 bit 2 = HOST_TSO4.
 def net_image(qlog, flags, descs, heads, blobs):
-    ram = bytearray(0x6000)
-    ram[0], ram[1] = qlog, flags
-    for i, (addr, length, fl, nxt) in enumerate(descs):
-        struct.pack_into("<QIHH", ram, DESC + 16 * i, addr, length, fl, nxt)
-    struct.pack_into("<HH", ram, AVAIL, 0, len(heads))
-    for i, h in enumerate(heads):
-        struct.pack_into("<H", ram, AVAIL + 4 + 2 * i, h)
-    for addr, blob in blobs:
-        ram[addr:addr + len(blob)] = blob
-    return bytes(ram)
+    return image(qlog, flags, descs, heads, blobs, size=0x6000)
 
 
 net_seeds = {
