@@ -30,6 +30,19 @@ u32 blk_csum_value(const struct blk_csum *c)
 	return (u32)(c->s2 ^ (c->s2 >> 32));
 }
 
+void blk_csum_add(struct blk_csum *c, const void *buf, u64 bytes)
+{
+	const u64 *p = buf;
+	u64 s1 = c->s1, s2 = c->s2;
+
+	for (u64 n = bytes / 8; n; n--) {
+		s1 += *p++;
+		s2 += s1;
+	}
+	c->s1 = s1;
+	c->s2 = s2;
+}
+
 long pattern_check(const void *buf, u64 seed, u64 sector, u32 nsectors, struct blk_csum *c)
 {
 	const u64 *p = buf;

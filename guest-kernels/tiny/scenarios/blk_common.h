@@ -44,6 +44,8 @@ struct blk_csum {
 	u64 s1, s2;
 };
 u32 blk_csum_value(const struct blk_csum *c);
+/* Adds bytes (a multiple of 8) of buf to c, whatever they hold. */
+void blk_csum_add(struct blk_csum *c, const void *buf, u64 bytes);
 
 /* Adds buf to c and compares it with the pattern; returns the first bad byte offset or -1. */
 long pattern_check(const void *buf, u64 seed, u64 sector, u32 nsectors, struct blk_csum *c);

@@ -17,6 +17,13 @@ const struct scenario scenarios[] = {
     {"blk-flush-wait", scenario_blk_flush_wait},
     {"blk-hostile", scenario_blk_hostile},
     {"blk-exits", scenario_blk_exits},
+    {"ide-rw", scenario_ide_rw},
+    {"ide-read", scenario_ide_read},
+    {"ide-id", scenario_ide_id},
+    {"ide-errors", scenario_ide_errors},
+    {"exits", scenario_exits},
+    {"net-ping", scenario_net_ping},
+    {"net-flood", scenario_net_flood},
 };
 
 const size_t scenario_count = ARRAY_SIZE(scenarios);

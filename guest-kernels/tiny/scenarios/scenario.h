@@ -34,5 +34,12 @@ int scenario_blk_ro(struct boot_params *bp);
 int scenario_blk_flush_wait(struct boot_params *bp);
 int scenario_blk_hostile(struct boot_params *bp);
 int scenario_blk_exits(struct boot_params *bp);
+int scenario_ide_rw(struct boot_params *bp);
+int scenario_ide_read(struct boot_params *bp);
+int scenario_ide_id(struct boot_params *bp);
+int scenario_ide_errors(struct boot_params *bp);
+int scenario_exits(struct boot_params *bp);
+int scenario_net_ping(struct boot_params *bp);
+int scenario_net_flood(struct boot_params *bp);
 
 #endif
