@@ -223,10 +223,12 @@ void virtq_set_notify(struct virtq *vq, bool enable)
 	if (vq->event_idx) {
 		/*
 		 * Enabled: kick us when the driver publishes past what we have consumed. Disabled:
-		 * an event index just behind it, which the driver's next publications never cross.
+		 * an event index half the index space away. "Just behind us" is not enough: a
+		 * driver that publishes a batch [old, new) we have partly consumed already would
+		 * find last_avail - 1 inside its batch and kick.
 		 */
 		STORE_ONCE(*avail_event(vq),
-			   enable ? vq->last_avail : (uint16_t)(vq->last_avail - 1));
+			   enable ? vq->last_avail : (uint16_t)(vq->last_avail + 0x8000));
 	} else {
 		STORE_ONCE(vq->used->flags, enable ? 0 : VRING_USED_F_NO_NOTIFY);
 	}

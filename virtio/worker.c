@@ -46,6 +46,11 @@ static void service(struct virtio_mmio_queue *q)
 	} while (virtq_has_avail(&q->vq) && !stopping(q->t));
 }
 
+/*
+ * Polling mode: kicks stay off from the moment we wake until the ring has been idle for
+ * poll_us, so a driver that keeps submitting never needs to kick. Only after that are they
+ * turned back on, with one last look for a chain published in between.
+ */
 static void poll_ring(struct virtio_mmio_queue *q)
 {
 	uint64_t budget = (uint64_t)q->poll_us * 1000, deadline = now_ns() + budget;
@@ -73,7 +78,10 @@ static void *worker(void *arg)
 	struct virtio_mmio_queue *q = arg;
 	struct virtio_mmio *t = q->t;
 	/* Chains may have been published before DRIVER_OK's kick could reach us. */
-	service(q);
+	if (q->poll_us)
+		poll_ring(q);
+	else
+		service(q);
 	while (!stopping(t)) {
 		int extra = t->ops->queue_fd ? t->ops->queue_fd(t->dev, q->index) : -1;
 		struct pollfd fds[3] = {{.fd = q->notify_fd, .events = POLLIN},
@@ -86,9 +94,11 @@ static void *worker(void *arg)
 		virtio_mmio_take_kicks(q);
 		if (q->vq.error)
 			continue; /* broken until the driver resets the device */
-		service(q);
+		/* Not service() then poll: kicks re-enabled in between would invite one more. */
 		if (q->poll_us)
 			poll_ring(q);
+		else
+			service(q);
 	}
 	return NULL;
 }
