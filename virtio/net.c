@@ -91,6 +91,9 @@ static bool send_frame(struct virtio_net *n, const struct iovec *iov, unsigned c
 			return true;
 		if (errno == EINTR)
 			continue;
+		if (errno == EIO)
+			return false; /* the tap's link is down: this frame is lost, not the device
+				       */
 		if (errno != EAGAIN) {
 			backend_failed(n, "write to the tap", errno);
 			return false;
@@ -212,8 +215,8 @@ static bool deliver(struct virtio_net *n, struct virtq *vq, struct virtq_elem *e
 	}
 	*num_buffers[0] = (uint8_t)chains;
 	*num_buffers[1] = (uint8_t)(chains >> 8);
-	for (unsigned i = 0; i < chains; i++)
-		virtq_push(vq, heads[i], lens[i]);
+	/* All buffers of a frame become used together (5.1.6.4.2): one index update. */
+	virtq_push_batch(vq, heads, lens, chains);
 	atomic_fetch_add(&n->rx_frames, 1);
 	atomic_fetch_add(&n->rx_bytes, n->rx_len - NET_HDR_LEN);
 	n->rx_pending = false;

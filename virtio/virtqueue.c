@@ -182,14 +182,23 @@ void virtq_unpop(struct virtq *vq)
 	vq->last_avail--;
 }
 
-void virtq_push(struct virtq *vq, uint16_t head, uint32_t written)
+void virtq_push_batch(struct virtq *vq, const uint16_t *heads, const uint32_t *written, unsigned n)
 {
 	GUEST_RELEASE(vq->mem);
-	struct vring_used_elem *e = &vq->used->ring[vq->used_idx % vq->size];
-	STORE_ONCE(e->id, head);
-	STORE_ONCE(e->len, written);
-	vq->used_idx++;
+	for (unsigned i = 0; i < n; i++) {
+		struct vring_used_elem *e =
+		    &vq->used->ring[(uint16_t)(vq->used_idx + i) % vq->size];
+		STORE_ONCE(e->id, heads[i]);
+		STORE_ONCE(e->len, written[i]);
+	}
+	/* One index update: the driver sees all n or none. */
+	vq->used_idx = (uint16_t)(vq->used_idx + n);
 	STORE_RELEASE(vq->used->idx, vq->used_idx);
+}
+
+void virtq_push(struct virtq *vq, uint16_t head, uint32_t written)
+{
+	virtq_push_batch(vq, &head, &written, 1);
 }
 
 /* The driver's used_event sits after the avail ring; our avail_event after the used ring. */
@@ -222,18 +231,25 @@ void virtq_set_notify(struct virtq *vq, bool enable)
 {
 	if (vq->event_idx) {
 		/*
-		 * Enabled: kick us when the driver publishes past what we have consumed. Disabled:
+		 * Enabled: kick us for anything the driver publishes after what it has published
+		 * now (normally all consumed; a device short of buffers, like net RX waiting for a
+		 * frame's worth, leaves some and still needs the next kick). Disabled:
 		 * an event index half the index space away. "Just behind us" is not enough: a
 		 * driver that publishes a batch [old, new) we have partly consumed already would
 		 * find last_avail - 1 inside its batch and kick.
 		 */
-		STORE_ONCE(*avail_event(vq),
-			   enable ? vq->last_avail : (uint16_t)(vq->last_avail + 0x8000));
+		STORE_ONCE(*avail_event(vq), enable ? LOAD_ACQUIRE(vq->avail->idx)
+						    : (uint16_t)(vq->last_avail + 0x8000));
 	} else {
 		STORE_ONCE(vq->used->flags, enable ? 0 : VRING_USED_F_NO_NOTIFY);
 	}
 	/* Callers re-check for work after enabling; the driver must see the flag first. */
 	FULL_BARRIER();
+}
+
+uint16_t virtq_avail_idx(const struct virtq *vq)
+{
+	return LOAD_ACQUIRE(vq->avail->idx);
 }
 
 bool virtq_has_avail(const struct virtq *vq)

@@ -83,6 +83,12 @@ void virtq_fail(struct virtq *vq, uint16_t head, enum virtq_error e);
 /* Gives back the chain just popped, untouched, as if it had not been taken (net RX). */
 void virtq_unpop(struct virtq *vq);
 
+/* Completes n chains and publishes them with one index update (a merged net frame). */
+void virtq_push_batch(struct virtq *vq, const uint16_t *heads, const uint32_t *written, unsigned n);
+
+/* The driver's current available index. */
+uint16_t virtq_avail_idx(const struct virtq *vq);
+
 /* Completes a chain, `written` bytes having been put into its writable buffers. */
 void virtq_push(struct virtq *vq, uint16_t head, uint32_t written);
 

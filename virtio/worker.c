@@ -18,16 +18,21 @@ static bool stopping(const struct virtio_mmio *t)
 }
 
 /* One pass of the device over the queue, then the interrupt if the driver wants one. */
-static void run_device(struct virtio_mmio_queue *q)
+/*
+ * Returns whether the device made progress: completed or consumed anything. A device can be
+ * unable to (net RX holding a frame larger than the buffers posted so far).
+ */
+static bool run_device(struct virtio_mmio_queue *q)
 {
 	struct virtio_mmio *t = q->t;
-	uint16_t before = q->vq.used_idx;
+	uint16_t before = q->vq.used_idx, taken = q->vq.last_avail;
 	t->ops->handle_queue(t->dev, q->index, &q->vq, q->elem);
 	atomic_fetch_add(&q->chains, (uint16_t)(q->vq.used_idx - before));
 	if (q->vq.used_idx != before)
 		virtio_mmio_used(t, q);
 	if (q->vq.error)
 		virtio_mmio_needs_reset(t, virtq_error_str(q->vq.error));
+	return q->vq.used_idx != before || q->vq.last_avail != taken;
 }
 
 /*
@@ -37,13 +42,19 @@ static void run_device(struct virtio_mmio_queue *q)
  */
 static void service(struct virtio_mmio_queue *q)
 {
-	do {
+	for (;;) {
 		virtq_set_notify(&q->vq, false);
-		run_device(q);
+		uint16_t seen = virtq_avail_idx(&q->vq);
+		bool progress = run_device(q);
 		if (q->vq.error)
 			return;
 		virtq_set_notify(&q->vq, true);
-	} while (virtq_has_avail(&q->vq) && !stopping(q->t));
+		if (stopping(q->t))
+			return;
+		/* Stuck on what is there: wait for the driver to publish more (it will kick). */
+		if (progress ? !virtq_has_avail(&q->vq) : virtq_avail_idx(&q->vq) == seen)
+			return;
+	}
 }
 
 /*
@@ -56,9 +67,9 @@ static void poll_ring(struct virtio_mmio_queue *q)
 	uint64_t budget = (uint64_t)q->poll_us * 1000, deadline = now_ns() + budget;
 	virtq_set_notify(&q->vq, false);
 	while (!stopping(q->t) && !q->vq.error) {
-		if (virtq_has_avail(&q->vq)) {
-			run_device(q);
-			virtq_set_notify(&q->vq, false); /* keep the event index behind us */
+		if (virtq_has_avail(&q->vq) && run_device(q)) {
+			virtq_set_notify(&q->vq,
+					 false); /* keep the event index away from the driver */
 			deadline = now_ns() + budget;
 		} else if (now_ns() >= deadline) {
 			break;
@@ -77,11 +88,13 @@ static void *worker(void *arg)
 {
 	struct virtio_mmio_queue *q = arg;
 	struct virtio_mmio *t = q->t;
-	/* Chains may have been published before DRIVER_OK's kick could reach us. */
+	/*
+	 * A polling queue starts polling. A notified one just waits: a chain published before we
+	 * started came with a kick, still counted in the eventfd, and toggling notifications here
+	 * would race the driver's first request (it may see them off and not kick at all).
+	 */
 	if (q->poll_us)
 		poll_ring(q);
-	else
-		service(q);
 	while (!stopping(t)) {
 		int extra = t->ops->queue_fd ? t->ops->queue_fd(t->dev, q->index) : -1;
 		struct pollfd fds[3] = {{.fd = q->notify_fd, .events = POLLIN},

@@ -18,6 +18,9 @@
 
 #include <cmocka.h>
 
+#include <linux/virtio_config.h>
+
+#include "virtio/mmio.h"
 #include "virtio/net.h"
 #include "vring_fake.h"
 
@@ -312,6 +315,66 @@ static void test_backend_gone(void **state)
 	assert_non_null(strstr(f->net.error, "tap-test"));
 }
 
+/* Counts the device's passes over a queue, to see a worker that spins. */
+static atomic_int passes;
+static void counting_handle_queue(void *dev, unsigned q, struct virtq *vq, struct virtq_elem *e)
+{
+	atomic_fetch_add(&passes, 1);
+	virtio_net_ops.handle_queue(dev, q, vq, e);
+}
+
+static void wr(struct virtio_mmio *t, uint64_t off, uint32_t v)
+{
+	virtio_mmio_bus_ops.write(t, off, &v, 4);
+}
+
+/*
+ * A frame that needs more receive buffers than the driver has posted: the RX worker must
+ * sleep until the driver posts more (and kicks), not spin over the same buffers.
+ */
+static void test_rx_short_of_buffers_sleeps(void **state)
+{
+	struct fix *f = *state;
+	struct virtio_device_ops ops = virtio_net_ops;
+	ops.handle_queue = counting_handle_queue;
+	struct virtio_mmio t;
+	struct err err;
+	assert_int_equal(
+	    virtio_mmio_init(&t, &ops, &f->net, &f->rx.gm, 0xD0000000, 16, 2, QSIZE, 0, &err), 0);
+	uint64_t feat = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_NET_F_MRG_RXBUF) |
+			(1ULL << VIRTIO_RING_F_EVENT_IDX);
+	wr(&t, VIRTIO_MMIO_STATUS, 1);
+	wr(&t, VIRTIO_MMIO_STATUS, 3);
+	wr(&t, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	wr(&t, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)feat);
+	wr(&t, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	wr(&t, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(feat >> 32));
+	wr(&t, VIRTIO_MMIO_STATUS, 11);
+	wr(&t, VIRTIO_MMIO_QUEUE_SEL, NET_RXQ);
+	wr(&t, VIRTIO_MMIO_QUEUE_NUM, QSIZE);
+	wr(&t, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)FR_DESC);
+	wr(&t, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)FR_AVAIL);
+	wr(&t, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)FR_USED);
+	wr(&t, VIRTIO_MMIO_QUEUE_READY, 1);
+	wr(&t, VIRTIO_MMIO_STATUS, 15);
+	f->net.features = feat;
+	post_rx(f, 1, 512); /* a 1500-byte frame needs three */
+	wr(&t, VIRTIO_MMIO_QUEUE_NOTIFY, NET_RXQ);
+	inject(f, 1500, 7);
+	usleep(200000);
+	int idle = atomic_load(&passes);
+	assert_true(idle < 20); /* a spinning worker makes millions of passes in 200 ms */
+	assert_int_equal(fr_used_idx(&f->rx), 0);
+	/* The driver posts two more buffers and kicks: the frame arrives, all three together. */
+	post_rx(f, 2, 512);
+	wr(&t, VIRTIO_MMIO_QUEUE_NOTIFY, NET_RXQ);
+	for (int i = 0; i < 2000 && fr_used_idx(&f->rx) != 3; i++)
+		usleep(1000);
+	assert_int_equal(fr_used_idx(&f->rx), 3);
+	wr(&t, VIRTIO_MMIO_STATUS, 0);
+	virtio_mmio_destroy(&t);
+}
+
 static void test_config_and_mac(void **state)
 {
 	struct fix *f = *state;
@@ -348,6 +411,7 @@ int main(void)
 	    T(test_rx_oversize),
 	    T(test_rx_malformed_chain),
 	    T(test_backend_gone),
+	    T(test_rx_short_of_buffers_sleeps),
 	    T(test_config_and_mac),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

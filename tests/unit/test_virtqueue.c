@@ -411,6 +411,19 @@ static void test_event_idx_notify(void **state)
 	assert_false(vring_need_event(ev, 2 + QSIZE, 2 + QSIZE - 1));
 }
 
+static void test_push_batch(void **state)
+{
+	struct fix *f = *state;
+	uint16_t heads[3] = {4, 9, 2};
+	uint32_t lens[3] = {100, 200, 7};
+	virtq_push_batch(&f->vq, heads, lens, 3);
+	assert_int_equal(fr_used_idx(&f->r), 3);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(fr_used(&f->r, i).id, heads[i]);
+		assert_int_equal(fr_used(&f->r, i).len, lens[i]);
+	}
+}
+
 static void test_iov_copy(void **state)
 {
 	(void)state;
@@ -460,6 +473,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_event_idx_interrupts, setup_event_idx, teardown),
 	    T(test_notify_flags),
 	    cmocka_unit_test_setup_teardown(test_event_idx_notify, setup_event_idx, teardown),
+	    T(test_push_batch),
 	    cmocka_unit_test(test_iov_copy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
