@@ -16,8 +16,8 @@
  * Two bytes before the header in each 64-byte aligned buffer we own: then the Ethernet header
  * starts at 14, the IP header at 28 and a UDP payload at 56, all aligned (Linux's NET_IP_ALIGN).
  */
-#define IP_ALIGN  2
-#define FRAME_OFF (IP_ALIGN + VNET_HDR_LEN)
+#define IP_ALIGN   2
+#define FRAME_OFF  (IP_ALIGN + VNET_HDR_LEN)
 #define ROUND64(x) (((x) + 63) & ~63u)
 
 static bool cmdline_flag(const char *key, bool dflt)
@@ -112,7 +112,8 @@ static int post_rx(struct virtio_net *n, u8 *buf)
 /* try_fill_recv at start-up: every descriptor gets a buffer. */
 static const char *fill_rx(struct virtio_net *n)
 {
-	unsigned count = n->opts.rxbufs && n->opts.rxbufs < n->rxq.num ? n->opts.rxbufs : n->rxq.num;
+	unsigned count =
+	    n->opts.rxbufs && n->opts.rxbufs < n->rxq.num ? n->opts.rxbufs : n->rxq.num;
 
 	for (unsigned i = 0; i < count; i++) {
 		u8 *buf = n->rx_mem + (u64)i * n->rx_stride + IP_ALIGN;
@@ -167,8 +168,8 @@ const char *vnet_init(struct virtio_net *n)
 		err = "device MTU below the IPv4 minimum of 68";
 		goto fail;
 	}
-	n->link_up = !vio_has(d, VIRTIO_NET_F_STATUS) ||
-		     (cfg_read16(n, CFG(status)) & VIRTIO_NET_S_LINK_UP);
+	n->link_up =
+	    !vio_has(d, VIRTIO_NET_F_STATUS) || (cfg_read16(n, CFG(status)) & VIRTIO_NET_S_LINK_UP);
 	n->max_frame = VNET_ETH_HLEN + n->mtu;
 	err = alloc_buffers(n);
 	if (err)
@@ -414,7 +415,8 @@ unsigned vnet_rx_poll(struct virtio_net *n, vnet_rx_fn fn, void *ctx)
 			if (!post_rx(n, buf))
 				posted++;
 		}
-		/* Without EVENT_IDX kick_prepare says yes whenever kicks are on: only after adding. */
+		/* Without EVENT_IDX kick_prepare says yes whenever kicks are on: only after adding.
+		 */
 		if (posted && vq_kick_prepare(&n->rxq))
 			vq_notify(&n->rxq);
 		posted = 0;

@@ -26,7 +26,7 @@
 
 #define VNET_MAX_NICS	   4
 #define VNET_QUEUE_SIZE	   128 /* min(QueueNumMax, this) for each queue */
-#define VNET_HDR_LEN	   12  /* struct virtio_net_hdr_mrg_rxbuf: always this size with VERSION_1 */
+#define VNET_HDR_LEN	   12 /* struct virtio_net_hdr_mrg_rxbuf: always this size with VERSION_1 */
 #define VNET_ETH_HLEN	   14
 #define VNET_RXBUF_DEFAULT 2048
 #define VNET_RXBUF_MIN	   256 /* kvmini merges at most 64 buffers: 9018 bytes need 36 of these */
@@ -54,8 +54,8 @@ struct virtio_net {
 	u32 rx_buf_len, rx_stride;
 	u8 *asm_buf; /* a frame spread over several buffers, put back together */
 	u32 asm_len;
-	u16 asm_left; /* buffers of the frame still to come */
-	bool asm_bad; /* too long: consume its buffers, deliver nothing */
+	u16 asm_left;		    /* buffers of the frame still to come */
+	bool asm_bad;		    /* too long: consume its buffers, deliver nothing */
 	volatile bool rx_scheduled; /* set by the interrupt: run vnet_rx_poll */
 
 	/* Transmit: slots of tx_slot_len, each header + frame; free ones on a stack. */

@@ -5,16 +5,16 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 
-#define ARP_LEN		  28
-#define ARPOP_REQUEST	  1
-#define ARPOP_REPLY	  2
-#define IPPROTO_ICMP	  1
-#define IPPROTO_UDP	  17
-#define ICMP_ECHOREPLY	  0
-#define ICMP_ECHO	  8
-#define IP_TTL		  64
-#define ARP_RETRY_MS	  200
-#define WATCHDOG_DEFAULT  20000
+#define ARP_LEN		 28
+#define ARPOP_REQUEST	 1
+#define ARPOP_REPLY	 2
+#define IPPROTO_ICMP	 1
+#define IPPROTO_UDP	 17
+#define ICMP_ECHOREPLY	 0
+#define ICMP_ECHO	 8
+#define IP_TTL		 64
+#define ARP_RETRY_MS	 200
+#define WATCHDOG_DEFAULT 20000
 
 static struct virtio_net nics[VNET_MAX_NICS];
 static const u8 broadcast[ETH_ALEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
@@ -173,8 +173,7 @@ static void arp_input(struct net_if *ifc, const u8 *a, u32 len)
 }
 
 /* An echo reply to a request, to whoever sent it (the frame's source MAC, as a router would). */
-static void echo_answer(struct net_if *ifc, const u8 *req_eth, u32 src, const u8 *icmp,
-			u32 ilen)
+static void echo_answer(struct net_if *ifc, const u8 *req_eth, u32 src, const u8 *icmp, u32 ilen)
 {
 	u8 *f = vnet_tx_buf(ifc->nic);
 
@@ -299,8 +298,10 @@ int net_setup(struct boot_params *bp, const char *who, struct net_if *ifs, unsig
 		memset(ifc, 0, sizeof(*ifc));
 		ifc->nic = &nics[i];
 		ifc->index = (unsigned)i;
-		if (!list_ip("ip", (unsigned)i, &ifc->ip) || !list_ip("peer", (unsigned)i, &ifc->peer)) {
-			printf("%s: nic %d: no address: give ip=A.B.C.D[,...] and peer=A.B.C.D[,...]\n",
+		if (!list_ip("ip", (unsigned)i, &ifc->ip) ||
+		    !list_ip("peer", (unsigned)i, &ifc->peer)) {
+			printf("%s: nic %d: no address: give ip=A.B.C.D[,...] and "
+			       "peer=A.B.C.D[,...]\n",
 			       who, i);
 			return -1;
 		}

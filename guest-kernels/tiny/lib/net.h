@@ -38,11 +38,11 @@ struct net_if {
 	u8 peer_mac[ETH_ALEN];
 	bool peer_known;
 	u16 ip_id;
-	u16 udp_port;	      /* datagrams to this port go to on_udp (0: none) */
-	net_udp_fn on_udp;    /* may be NULL */
-	net_echo_fn on_echo;  /* echo replies addressed to us; may be NULL */
-	void *priv;	      /* the scenario's */
-	volatile bool quit;   /* "quit" arrived on NET_QUIT_PORT */
+	u16 udp_port;	     /* datagrams to this port go to on_udp (0: none) */
+	net_udp_fn on_udp;   /* may be NULL */
+	net_echo_fn on_echo; /* echo replies addressed to us; may be NULL */
+	void *priv;	     /* the scenario's */
+	volatile bool quit;  /* "quit" arrived on NET_QUIT_PORT */
 	/* What the stack did with what it received. */
 	unsigned arp_answered, echo_answered, ignored, bad;
 };

@@ -27,12 +27,12 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 
-#define PATTERN_A	 0x9e3779b97f4a7c15ULL
-#define PATTERN_B	 0xbf58476d1ce4e5b9ULL
-#define DEFAULT_PORT	 5001
-#define ARP_TIMEOUT_MS	 3000
-#define FLOOD_MIN_FRAME	 60
-#define FLOOD_MAX_COUNT	 100000
+#define PATTERN_A	0x9e3779b97f4a7c15ULL
+#define PATTERN_B	0xbf58476d1ce4e5b9ULL
+#define DEFAULT_PORT	5001
+#define ARP_TIMEOUT_MS	3000
+#define FLOOD_MIN_FRAME 60
+#define FLOOD_MAX_COUNT 100000
 
 struct flood {
 	u32 count, size, len; /* frames, frame bytes, payload bytes */
@@ -123,8 +123,9 @@ static void on_udp(struct net_if *ifc, u32 src, u16 sport, u8 *data, u32 len)
 	u32 seq = len >= 8 ? (u32)get_le64(data) : ~0u;
 
 	if (len != f->len || seq != f->next) {
-		printf("net-flood: frame %u: got %u payload bytes with sequence %u, want %u with %u\n",
-		       f->next, len, seq, f->len, f->next);
+		printf(
+		    "net-flood: frame %u: got %u payload bytes with sequence %u, want %u with %u\n",
+		    f->next, len, seq, f->len, f->next);
 		f->failed = true;
 		return;
 	}
@@ -153,7 +154,8 @@ static bool get_opt(const char *key, u64 dflt, u64 lo, u64 hi, u64 *out)
 static int flood_tx(unsigned n, struct net_if *ifc, u16 port)
 {
 	if (!net_resolve(ifs, n, ifc, ARP_TIMEOUT_MS)) {
-		printf("net-flood: no ARP reply from the peer%s%s\n", net_failure(ifs, n) ? ": " : "",
+		printf("net-flood: no ARP reply from the peer%s%s\n",
+		       net_failure(ifs, n) ? ": " : "",
 		       net_failure(ifs, n) ? net_failure(ifs, n) : "");
 		return 1;
 	}

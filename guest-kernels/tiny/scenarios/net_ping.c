@@ -43,8 +43,8 @@ static void on_echo(struct net_if *ifc, u16 id, u16 seq, const u8 *data, u32 len
 	p->answered = true;
 	p->ok = len == PING_DATA && !memcmp(data, p->data, PING_DATA);
 	if (!p->ok)
-		printf("net-ping: nic %u: reply %u has the wrong data (%u bytes)\n", ifc->index, seq,
-		       len);
+		printf("net-ping: nic %u: reply %u has the wrong data (%u bytes)\n", ifc->index,
+		       seq, len);
 }
 
 static void print_ip(u32 ip)
