@@ -19,8 +19,6 @@
 
 #include "vmrun.h"
 
-#define SKIP_STATUS 77
-
 static struct vm_result res;
 
 static void expect_out(const char *needle)
@@ -352,29 +350,11 @@ static void test_tty_triple_fault(void **s)
 	assert_same_tty(&p.before, &p.after);
 }
 
-static bool kvm_usable(char *why, size_t len)
-{
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(why, len, "cannot open /dev/kvm: %s", strerror(errno));
-		return false;
-	}
-	close(fd);
-	return true;
-}
-
 int main(void)
 {
 	char why[128];
-	if (!kvm_usable(why, sizeof(why))) {
-		const char *banner = "\n"
-				     "********************************************************\n"
-				     "*** SKIPPED: KVM integration tests did not run\n"
-				     "*** %s\n"
-				     "********************************************************\n";
-		printf(banner, why);
-		return SKIP_STATUS;
-	}
+	if (!vmrun_kvm_usable(why, sizeof(why)))
+		return vmrun_skip("KVM integration tests", why);
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_hello_64m_1cpu),
 	    cmocka_unit_test(test_hello_64m_4cpu),

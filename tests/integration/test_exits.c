@@ -128,14 +128,9 @@ static void test_notify_mode_burst(void **state)
 
 int main(void)
 {
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		printf(
-		    "\n*** SKIPPED: KVM exit-count tests did not run: cannot open /dev/kvm: %s\n",
-		    strerror(errno));
-		return 77;
-	}
-	close(fd);
+	char why[128];
+	if (!vmrun_kvm_usable(why, sizeof(why)))
+		return vmrun_skip("KVM exit-count tests", why);
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_one_read_one_notify),
 	    cmocka_unit_test(test_polling_burst_no_notify),

@@ -24,81 +24,17 @@
 
 #include <cmocka.h>
 
+#include "pattern.h"
 #include "vmrun.h"
 
-#define SKIP_STATUS  77
-#define SECTOR	     512
 #define DISK_SECTORS 2048 /* 1 MiB images */
-#define BG_SEED	     999  /* what the host fills an image with before a test */
-
-/* The tiny guest's pattern and checksum (scenarios/blk_common.h). */
-#define PATTERN_A 0x9e3779b97f4a7c15ULL
-#define PATTERN_B 0xbf58476d1ce4e5b9ULL
 
 static char tmpdir[64];
 static struct vm_result res;
 
-static uint8_t pattern_byte(uint64_t seed, uint64_t sector, uint32_t offset)
-{
-	uint64_t w = (sector * 64 + offset / 8 + 1) * PATTERN_A + seed * PATTERN_B;
-	return (uint8_t)(w >> (8 * (offset % 8)));
-}
-
 static void path_in_tmp(char *buf, size_t len, const char *name)
 {
 	snprintf(buf, len, "%s/%s", tmpdir, name);
-}
-
-static uint8_t *read_image(const char *path, size_t *len)
-{
-	int fd = open(path, O_RDONLY);
-	assert_true(fd >= 0);
-	struct stat st;
-	assert_int_equal(fstat(fd, &st), 0);
-	uint8_t *buf = malloc((size_t)st.st_size);
-	assert_non_null(buf);
-	assert_int_equal(pread(fd, buf, (size_t)st.st_size, 0), st.st_size);
-	close(fd);
-	*len = (size_t)st.st_size;
-	return buf;
-}
-
-static void write_image(const char *path, const uint8_t *buf, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, buf, len), (ssize_t)len);
-	assert_int_equal(close(fd), 0);
-}
-
-static void fill_pattern(uint8_t *buf, uint64_t seed, uint64_t first, uint64_t last)
-{
-	for (uint64_t s = first; s <= last; s++)
-		for (uint32_t off = 0; off < SECTOR; off++)
-			buf[s * SECTOR + off] = pattern_byte(seed, s, off);
-}
-
-static void make_image(const char *path, uint64_t sectors)
-{
-	uint8_t *buf = malloc(sectors * SECTOR);
-	assert_non_null(buf);
-	fill_pattern(buf, BG_SEED, 0, sectors - 1);
-	write_image(path, buf, sectors * SECTOR);
-	free(buf);
-}
-
-/* The guest's checksum of bytes [from, to) of buf: s1 += w, s2 += s1 over LE 64-bit words. */
-static uint32_t checksum_bytes(const uint8_t *buf, size_t from, size_t to)
-{
-	uint64_t s1 = 0, s2 = 0;
-	for (size_t i = from; i < to; i += 8) {
-		uint64_t w = 0;
-		for (int k = 7; k >= 0; k--)
-			w = w << 8 | buf[i + (size_t)k];
-		s1 += w;
-		s2 += s1;
-	}
-	return (uint32_t)(s2 ^ (s2 >> 32));
 }
 
 /* The image holds seed's pattern over [first, last] and the background elsewhere. */
@@ -631,29 +567,11 @@ static int teardown(void **s)
 	return rmdir(tmpdir);
 }
 
-static bool kvm_usable(char *why, size_t len)
-{
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(why, len, "cannot open /dev/kvm: %s", strerror(errno));
-		return false;
-	}
-	close(fd);
-	return true;
-}
-
 int main(void)
 {
 	char why[128];
-	if (!kvm_usable(why, sizeof(why))) {
-		const char *banner = "\n"
-				     "********************************************************\n"
-				     "*** SKIPPED: KVM integration tests did not run\n"
-				     "*** %s\n"
-				     "********************************************************\n";
-		printf(banner, why);
-		return SKIP_STATUS;
-	}
+	if (!vmrun_kvm_usable(why, sizeof(why)))
+		return vmrun_skip("KVM integration tests", why);
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_guest_pattern_single),
 	    cmocka_unit_test(test_guest_pattern_multi8),

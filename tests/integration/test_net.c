@@ -47,16 +47,15 @@
 
 #include "vmrun.h"
 
-#define SKIP_STATUS 77
-#define TAP0	    "kvnet0"
-#define TAP1	    "kvnet1"
-#define HOST0	    "10.0.2.1"
-#define GUEST0	    "10.0.2.2"
-#define HOST1	    "10.0.3.1"
-#define GUEST1	    "10.0.3.2"
-#define GUEST_MAC0  "02:00:0a:00:02:02"
-#define FLOOD_PORT  5001
-#define UDP_OFF	    42 /* Ethernet + IPv4 + UDP headers: the flood payload is size - 42 */
+#define TAP0	   "kvnet0"
+#define TAP1	   "kvnet1"
+#define HOST0	   "10.0.2.1"
+#define GUEST0	   "10.0.2.2"
+#define HOST1	   "10.0.3.1"
+#define GUEST1	   "10.0.3.2"
+#define GUEST_MAC0 "02:00:0a:00:02:02"
+#define FLOOD_PORT 5001
+#define UDP_OFF	   42 /* Ethernet + IPv4 + UDP headers: the flood payload is size - 42 */
 
 /* The tiny guest's flood pattern and checksum (scenarios/net_flood.c). */
 #define PATTERN_A 0x9e3779b97f4a7c15ULL
@@ -929,13 +928,9 @@ static void test_dtb_and_counters(void **s)
 
 static bool usable(char *why, size_t len)
 {
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(why, len, "cannot open /dev/kvm: %s", strerror(errno));
+	if (!vmrun_kvm_usable(why, len))
 		return false;
-	}
-	close(fd);
-	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(why, len, "cannot open /dev/net/tun: %s", strerror(errno));
 		return false;
@@ -955,15 +950,8 @@ static bool usable(char *why, size_t len)
 int main(void)
 {
 	char why[160];
-	if (!usable(why, sizeof(why))) {
-		const char *banner = "\n"
-				     "********************************************************\n"
-				     "*** SKIPPED: virtio-net integration tests did not run\n"
-				     "*** %s\n"
-				     "********************************************************\n";
-		printf(banner, why);
-		return SKIP_STATUS;
-	}
+	if (!usable(why, sizeof(why)))
+		return vmrun_skip("virtio-net integration tests", why);
 	const struct CMUnitTest tests[] = {
 	    NET_TEST(test_ping_both_ways),   NET_TEST(test_flood_tx_64),
 	    NET_TEST(test_flood_tx_1500),    NET_TEST(test_flood_tx_9000),

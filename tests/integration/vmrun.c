@@ -240,3 +240,24 @@ size_t count_lines(const char *s)
 		n += *s == '\n';
 	return n;
 }
+
+bool vmrun_kvm_usable(char *why, size_t len)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, len, "cannot open /dev/kvm: %s", strerror(errno));
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+int vmrun_skip(const char *what, const char *why)
+{
+	printf("\n********************************************************\n"
+	       "*** SKIPPED: %s did not run\n"
+	       "*** %s\n"
+	       "********************************************************\n",
+	       what, why);
+	return 77;
+}

@@ -62,6 +62,12 @@ bool vm_bg_wait_for(struct vm_bg *bg, const char *needle, int timeout_ms);
  */
 int vm_bg_stop(struct vm_bg *bg, int sig);
 
+/* Whether /dev/kvm can be opened read-write; if not, why (for the SKIPPED banner). */
+bool vmrun_kvm_usable(char *why, size_t len);
+
+/* Prints a loud SKIPPED banner for `what` and returns 77, ctest's skip status. */
+int vmrun_skip(const char *what, const char *why);
+
 /* How many lines s holds. */
 size_t count_lines(const char *s);
 
