@@ -130,44 +130,37 @@ const char *vblk_init(struct virtio_blk *b)
 	return err;
 }
 
+struct vblk_probe {
+	struct virtio_blk *disks;
+	const struct vblk_opts *opts;
+};
+
+static struct virtio_mmio_dev *vblk_slot(void *ctx, int n)
+{
+	struct virtio_blk *b = &((struct vblk_probe *)ctx)->disks[n];
+
+	memset(b, 0, sizeof(*b));
+	return &b->vdev;
+}
+
+static const char *vblk_probe_init(void *ctx, int n, struct fdt *fdt)
+{
+	struct vblk_probe *p = ctx;
+	struct virtio_blk *b = &p->disks[n];
+
+	b->index = (unsigned)n;
+	b->fdt = fdt;
+	b->opts = *p->opts;
+	return vblk_init(b);
+}
+
 int vblk_probe_all(struct boot_params *bp, const char *who, const struct vblk_opts *o,
 		   struct virtio_blk *disks, int max)
 {
-	static struct fdt fdt;
-	const char *err = boot_dt(bp, &fdt);
-	int n = 0, depth = 0;
+	static const struct virtio_driver drv = {VIRTIO_ID_BLOCK, vblk_slot, vblk_probe_init};
+	struct vblk_probe p = {disks, o};
 
-	if (!err)
-		err = apic_init(&fdt);
-	if (err) {
-		printf("%s: %s\n", who, err);
-		return -1;
-	}
-	heap_init(bp);
-	for (int node = virtio_mmio_next_node(&fdt, -1, &depth); node >= 0 && n < max;
-	     node = virtio_mmio_next_node(&fdt, node, &depth)) {
-		struct virtio_blk *b = &disks[n];
-		const char *name = fdt_node_name(&fdt, node);
-
-		memset(b, 0, sizeof(*b));
-		err = virtio_mmio_probe(&b->vdev, &fdt, node);
-		if (err) {
-			printf("%s: %s: %s\n", who, name, err);
-			return -1;
-		}
-		if (b->vdev.device_id != VIRTIO_ID_BLOCK)
-			continue; /* a placeholder (0) or another kind of device */
-		b->index = (unsigned)n;
-		b->fdt = &fdt;
-		b->opts = *o;
-		err = vblk_init(b);
-		if (err) {
-			printf("%s: %s: %s\n", who, name, err);
-			return -1;
-		}
-		n++;
-	}
-	return n;
+	return virtio_probe_all(bp, who, &drv, &p, max);
 }
 
 static struct virtqueue *next_queue(struct virtio_blk *b)

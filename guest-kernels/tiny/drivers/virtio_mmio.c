@@ -2,6 +2,8 @@
 #include "arch/apic.h"
 #include "arch/io.h"
 #include "boot/boot.h"
+#include "lib/heap.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 
 #define VIRTIO_MMIO_VERSION_2 2
@@ -174,4 +176,37 @@ const char *vio_request_irq(struct virtio_mmio_dev *d, struct fdt *fdt)
 	if (!err)
 		d->irq_requested = true;
 	return err;
+}
+
+int virtio_probe_all(struct boot_params *bp, const char *who, const struct virtio_driver *drv,
+		     void *ctx, int max)
+{
+	static struct fdt fdt;
+	const char *err = boot_dt(bp, &fdt);
+	int n = 0, depth = 0;
+
+	if (!err)
+		err = apic_init(&fdt);
+	if (err) {
+		printf("%s: %s\n", who, err);
+		return -1;
+	}
+	heap_init(bp);
+	for (int node = virtio_mmio_next_node(&fdt, -1, &depth); node >= 0 && n < max;
+	     node = virtio_mmio_next_node(&fdt, node, &depth)) {
+		struct virtio_mmio_dev *d = drv->slot(ctx, n);
+		const char *name = fdt_node_name(&fdt, node);
+
+		err = virtio_mmio_probe(d, &fdt, node);
+		if (!err && d->device_id != drv->device_id)
+			continue; /* another kind of device, or a placeholder (0) */
+		if (!err)
+			err = drv->init(ctx, n, &fdt);
+		if (err) {
+			printf("%s: %s: %s\n", who, name, err);
+			return -1;
+		}
+		n++;
+	}
+	return n;
 }

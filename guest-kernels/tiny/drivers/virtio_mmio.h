@@ -42,6 +42,25 @@ int virtio_mmio_next_node(struct fdt *fdt, int node, int *depth);
  */
 const char *virtio_mmio_probe(struct virtio_mmio_dev *d, struct fdt *fdt, int node);
 
+struct boot_params;
+
+/* What a driver tells virtio_probe_all about itself. */
+struct virtio_driver {
+	u32 device_id; /* VIRTIO_ID_* */
+	/* Slot n's device, zeroed: where the probe records what it finds. */
+	struct virtio_mmio_dev *(*slot)(void *ctx, int n);
+	/* Brings up slot n once its node has been found to hold this kind of device. */
+	const char *(*init)(void *ctx, int n, struct fdt *fdt);
+};
+
+/*
+ * Linux's virtio_mmio platform probe for one driver: sets up the interrupt controllers and
+ * the heap, then probes every virtio,mmio node in device-tree order and initialises those of
+ * drv's kind, up to max. Returns how many, or -1 after printing `who: node: why`.
+ */
+int virtio_probe_all(struct boot_params *bp, const char *who, const struct virtio_driver *drv,
+		     void *ctx, int max);
+
 u32 vio_read(const struct virtio_mmio_dev *d, u32 off);
 void vio_write(const struct virtio_mmio_dev *d, u32 off, u32 val);
 

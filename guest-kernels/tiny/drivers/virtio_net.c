@@ -203,44 +203,37 @@ fail:
 	return err;
 }
 
+struct vnet_probe {
+	struct virtio_net *nics;
+	const struct vnet_opts *opts;
+};
+
+static struct virtio_mmio_dev *vnet_slot(void *ctx, int n)
+{
+	struct virtio_net *nic = &((struct vnet_probe *)ctx)->nics[n];
+
+	memset(nic, 0, sizeof(*nic));
+	return &nic->vdev;
+}
+
+static const char *vnet_probe_init(void *ctx, int n, struct fdt *fdt)
+{
+	struct vnet_probe *p = ctx;
+	struct virtio_net *nic = &p->nics[n];
+
+	nic->index = (unsigned)n;
+	nic->fdt = fdt;
+	nic->opts = *p->opts;
+	return vnet_init(nic);
+}
+
 int vnet_probe_all(struct boot_params *bp, const char *who, const struct vnet_opts *o,
 		   struct virtio_net *nics, int max)
 {
-	static struct fdt fdt;
-	const char *err = boot_dt(bp, &fdt);
-	int n = 0, depth = 0;
+	static const struct virtio_driver drv = {VIRTIO_ID_NET, vnet_slot, vnet_probe_init};
+	struct vnet_probe p = {nics, o};
 
-	if (!err)
-		err = apic_init(&fdt);
-	if (err) {
-		printf("%s: %s\n", who, err);
-		return -1;
-	}
-	heap_init(bp);
-	for (int node = virtio_mmio_next_node(&fdt, -1, &depth); node >= 0 && n < max;
-	     node = virtio_mmio_next_node(&fdt, node, &depth)) {
-		struct virtio_net *nic = &nics[n];
-		const char *name = fdt_node_name(&fdt, node);
-
-		memset(nic, 0, sizeof(*nic));
-		err = virtio_mmio_probe(&nic->vdev, &fdt, node);
-		if (err) {
-			printf("%s: %s: %s\n", who, name, err);
-			return -1;
-		}
-		if (nic->vdev.device_id != VIRTIO_ID_NET)
-			continue; /* a disk, or a placeholder */
-		nic->index = (unsigned)n;
-		nic->fdt = &fdt;
-		nic->opts = *o;
-		err = vnet_init(nic);
-		if (err) {
-			printf("%s: %s: %s\n", who, name, err);
-			return -1;
-		}
-		n++;
-	}
-	return n;
+	return virtio_probe_all(bp, who, &drv, &p, max);
 }
 
 const char *vnet_failure(const struct virtio_net *n)
