@@ -219,9 +219,10 @@ static void run_one(const char *kvmini, const char *kernel, const char *dir, siz
 	snprintf(base, sizeof(base), "%s/base.img", dir);
 	snprintf(img, sizeof(img), "%s/path%zu.img", dir, p);
 	copy_file(base, img);
-	snprintf(cmdline, sizeof(cmdline),
-		 "console=ttyS0 test=exits dev=%s op=%s size=%u count=%u order=%s seed=7 warmup=1%s",
-		 pa->dev, l->op, l->size, l->count, l->order, pa->extra);
+	snprintf(
+	    cmdline, sizeof(cmdline),
+	    "console=ttyS0 test=exits dev=%s op=%s size=%u count=%u order=%s seed=7 warmup=1%s",
+	    pa->dev, l->op, l->size, l->count, l->order, pa->extra);
 	bool ide = !strcmp(pa->dev, "ide");
 	snprintf(disk, sizeof(disk), "%s%s", img, pa->disk);
 	char *argv[] = {(char *)kvmini, "run",	 "--kernel", (char *)kernel,	       "--cmdline",
