@@ -1,9 +1,12 @@
 #include "pattern.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -67,4 +70,26 @@ void make_image(const char *path, uint64_t sectors)
 	fill_pattern(buf, BG_SEED, 0, sectors - 1);
 	write_image(path, buf, sectors * SECTOR);
 	free(buf);
+}
+
+int scratch_make(char *dir, size_t len, const char *tag)
+{
+	snprintf(dir, len, "/tmp/kvmini-%s-XXXXXX", tag);
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+int scratch_remove(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (d) {
+		struct dirent *e;
+		char path[512];
+		while ((e = readdir(d)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+				snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+				unlink(path);
+			}
+		closedir(d);
+	}
+	return rmdir(dir);
 }

@@ -27,4 +27,9 @@ void write_image(const char *path, const uint8_t *buf, size_t len);
 /* A new image of `sectors`, every byte the background pattern. */
 void make_image(const char *path, uint64_t sectors);
 
+/* A scratch directory for a test binary's images ("/tmp/kvmini-<tag>-XXXXXX"), and its removal
+ * with every file in it. Return 0 or -1, as cmocka group set-up wants. */
+int scratch_make(char *dir, size_t len, const char *tag);
+int scratch_remove(const char *dir);
+
 #endif

@@ -503,25 +503,13 @@ static void test_exits_workload(void **s)
 static int make_tmpdir(void **s)
 {
 	(void)s;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/kvmini-blk-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return scratch_make(tmpdir, sizeof(tmpdir), "blk");
 }
 
 static int remove_tmpdir(void **s)
 {
 	(void)s;
-	DIR *d = opendir(tmpdir);
-	if (d) {
-		struct dirent *e;
-		char path[512];
-		while ((e = readdir(d)))
-			if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-				snprintf(path, sizeof(path), "%s/%s", tmpdir, e->d_name);
-				unlink(path);
-			}
-		closedir(d);
-	}
-	return rmdir(tmpdir);
+	return scratch_remove(tmpdir);
 }
 
 int main(void)

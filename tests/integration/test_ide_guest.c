@@ -542,8 +542,7 @@ static void test_same_data_both_paths(void **s)
 static int setup(void **s)
 {
 	(void)s;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/kvmini-ide-XXXXXX");
-	if (!mkdtemp(tmpdir))
+	if (scratch_make(tmpdir, sizeof(tmpdir), "ide"))
 		return -1;
 	path_in_tmp(xdisk, sizeof(xdisk), "x.img");
 	make_image(xdisk, DISK_SECTORS);
@@ -553,18 +552,7 @@ static int setup(void **s)
 static int teardown(void **s)
 {
 	(void)s;
-	DIR *d = opendir(tmpdir);
-	if (d) {
-		struct dirent *e;
-		char path[512];
-		while ((e = readdir(d)))
-			if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-				snprintf(path, sizeof(path), "%s/%s", tmpdir, e->d_name);
-				unlink(path);
-			}
-		closedir(d);
-	}
-	return rmdir(tmpdir);
+	return scratch_remove(tmpdir);
 }
 
 int main(void)
