@@ -291,9 +291,9 @@ int main(int argc, char **argv)
 	printf("\nVM exits for the same workloads on the same %d MiB image (tiny guest; each row "
 	       "is one run; counts net of the marker's own exits)\n",
 	       IMAGE_MIB);
-	printf("%-15s %-12s %5s %7s %9s %8s %8s %8s %8s %8s %7s %8s\n", "workload", "path", "reqs",
-	       "KiB", kvm ? "KVM exits" : "-", "user", "notify", "exit/req", "exit/KiB", "emul/req",
-	       "MB/s", "vs virtio");
+	printf("%-15s %-12s %5s %7s %9s %8s %8s %8s %8s %8s %8s %7s %8s\n", "workload", "path",
+	       "reqs", "KiB", kvm ? "KVM exits" : "-", "user", "notify", "exit/req", "exit/KiB",
+	       "emul/req", "time ms", "MB/s", "vs virtio");
 	for (size_t w = 0; w < NLOADS; w++) {
 		const struct workload *l = &loads[w];
 		const struct result *v = &results[w][2];
@@ -305,21 +305,23 @@ int main(int argc, char **argv)
 			char emul[16] = "-";
 			if (r->have_insn)
 				snprintf(emul, sizeof(emul), "%.0f", (double)r->insn / l->count);
-			printf("%-15s %-12s %5u %7.0f %9llu %8llu %8llu %8.1f %8.2f %8s %7.2f "
-			       "%7.1fx\n",
-			       p ? "" : l->name, paths[p].name, l->count, kib,
-			       (unsigned long long)total, (unsigned long long)r->user_exits,
-			       (unsigned long long)r->notifies, (double)total / l->count,
-			       per_kib(total, l), emul,
-			       r->time_us ? kib / 1024.0 / (r->time_us / 1e6) : 0.0,
-			       vtotal ? (double)total / (double)vtotal : 0.0);
+			printf(
+			    "%-15s %-12s %5u %7.0f %9llu %8llu %8llu %8.1f %8.2f %8s %8.1f %7.2f "
+			    "%7.1fx\n",
+			    p ? "" : l->name, paths[p].name, l->count, kib,
+			    (unsigned long long)total, (unsigned long long)r->user_exits,
+			    (unsigned long long)r->notifies, (double)total / l->count,
+			    per_kib(total, l), emul, r->time_us / 1000.0,
+			    r->time_us ? kib / 1024.0 / (r->time_us / 1e6) : 0.0,
+			    vtotal ? (double)total / (double)vtotal : 0.0);
 		}
 	}
 	printf(
 	    "(KVM exits: every VM exit, from KVM's per-vCPU statistics; user: exits that reached "
 	    "kvmini; notify: virtio QueueNotify writes, each one exit handled inside KVM by an "
 	    "ioeventfd; emul/req: guest instructions KVM emulated, where the host reports "
-	    "them; MB/s on this machine's KVM, for scale only)\n");
+	    "them; time ms: the workload's wall time inside its window; time and MB/s on this "
+	    "machine's KVM, for scale only)\n");
 
 	/* The plot: exits per KiB by request size, sequential reads, one line per path. */
 	char dat[512], gp[512];
