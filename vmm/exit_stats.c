@@ -131,6 +131,103 @@ static void print_sample(FILE *f, struct exit_stats *s, const char *label, const
 		(unsigned long long)(d->ns / 1000));
 }
 
+/* The human-readable table: one column per window (net when calibrated) and the run. */
+#define TABLE_COLS 8
+
+struct column {
+	char label[16];
+	struct exit_sample v;
+};
+
+static void table_row(FILE *f, const char *name, const struct column *c, unsigned n,
+		      uint64_t (*get)(const struct exit_sample *, size_t), size_t arg)
+{
+	fprintf(f, "  %-26s", name);
+	for (unsigned i = 0; i < n; i++)
+		fprintf(f, " %12llu", (unsigned long long)get(&c[i].v, arg));
+	fputc('\n', f);
+}
+
+static uint64_t get_kvm(const struct exit_sample *v, size_t k)
+{
+	return v->kvm[k];
+}
+static uint64_t get_user(const struct exit_sample *v, size_t k)
+{
+	return k == UEXIT_KINDS ? v->user[UEXIT_PIO] + v->user[UEXIT_MMIO] + v->user[UEXIT_OTHER]
+				: v->user[k];
+}
+static uint64_t get_pio_dev(const struct exit_sample *v, size_t r)
+{
+	return v->pio_dev[r];
+}
+static uint64_t get_mmio_dev(const struct exit_sample *v, size_t r)
+{
+	return v->mmio_dev[r];
+}
+static uint64_t get_notifies(const struct exit_sample *v, size_t unused)
+{
+	(void)unused;
+	return v->notifies;
+}
+static uint64_t get_requests(const struct exit_sample *v, size_t unused)
+{
+	(void)unused;
+	return v->requests;
+}
+static uint64_t get_time_us(const struct exit_sample *v, size_t unused)
+{
+	(void)unused;
+	return v->ns / 1000;
+}
+
+/* Device rows for one bus: only devices that took an exit in some column. */
+static void device_rows(FILE *f, const struct bus *bus, bool pio, const struct column *c,
+			unsigned n)
+{
+	for (size_t r = 0; r <= BUS_MAX_RANGES; r++) {
+		if (r < BUS_MAX_RANGES && r >= bus->nranges)
+			continue;
+		bool any = false;
+		for (unsigned i = 0; i < n; i++)
+			any |= (pio ? c[i].v.pio_dev[r] : c[i].v.mmio_dev[r]) != 0;
+		if (!any)
+			continue;
+		char name[48];
+		if (r == BUS_MAX_RANGES)
+			snprintf(name, sizeof(name), "  %s unclaimed", pio ? "pio" : "mmio");
+		else
+			snprintf(name, sizeof(name), "  %s %s@%llx", pio ? "pio" : "mmio",
+				 bus->ranges[r].name, (unsigned long long)bus->ranges[r].base);
+		table_row(f, name, c, n, pio ? get_pio_dev : get_mmio_dev, r);
+	}
+}
+
+static void print_table(FILE *f, struct exit_stats *s, const struct column *c, unsigned n,
+			bool calibrated)
+{
+	fprintf(f, "kvmini: VM exits%s\n  %-26s",
+		calibrated ? " (windows net of the marker's own)" : "", "");
+	for (unsigned i = 0; i < n; i++)
+		fprintf(f, " %12s", c[i].label);
+	fputc('\n', f);
+	if (s->have_kvm)
+		for (size_t k = 0; k < kvm_stat_count; k++) {
+			char name[40];
+			snprintf(name, sizeof(name), k ? "  kvm %s" : "all exits (KVM)",
+				 kvm_stat_names[k]);
+			table_row(f, name, c, n, get_kvm, k);
+		}
+	table_row(f, "exits to kvmini", c, n, get_user, UEXIT_KINDS);
+	table_row(f, "  port I/O", c, n, get_user, UEXIT_PIO);
+	device_rows(f, &s->vm->pio, true, c, n);
+	table_row(f, "  MMIO", c, n, get_user, UEXIT_MMIO);
+	device_rows(f, &s->vm->mmio, false, c, n);
+	table_row(f, "virtio notifies (in KVM)", c, n, get_notifies, 0);
+	table_row(f, "virtio requests", c, n, get_requests, 0);
+	table_row(f, "time (us)", c, n, get_time_us, 0);
+}
+
 void exit_stats_report(struct exit_stats *s, FILE *f)
 {
 	pthread_mutex_lock(&s->lock);
@@ -139,6 +236,28 @@ void exit_stats_report(struct exit_stats *s, FILE *f)
 	for (unsigned i = 0; i < s->nwindows; i++)
 		if (s->windows[i].id == MARKER_CALIBRATION)
 			cal = &s->windows[i].delta;
+	struct column cols[TABLE_COLS];
+	unsigned ncols = 0;
+	for (unsigned i = 0; i < s->nwindows && ncols + 1 < TABLE_COLS; i++) {
+		const struct exit_window *w = &s->windows[i];
+		if (w->id == MARKER_CALIBRATION)
+			continue;
+		snprintf(cols[ncols].label, sizeof(cols[ncols].label), "window %u", w->id);
+		cols[ncols].v = w->delta;
+		if (cal) {
+			sample_sub(&cols[ncols].v, &w->delta, cal);
+			cols[ncols].v.ns = w->delta.ns;
+		}
+		ncols++;
+	}
+	struct exit_sample now;
+	exit_stats_sample(s, &now);
+	snprintf(cols[ncols].label, sizeof(cols[ncols].label), "whole run");
+	sample_sub(&cols[ncols].v, &now, &s->start);
+	ncols++;
+	print_table(f, s, cols, ncols, cal != NULL);
+
+	/* The same numbers, one line per window, for scripts (examples/exit_compare.c). */
 	for (unsigned i = 0; i < s->nwindows; i++) {
 		const struct exit_window *w = &s->windows[i];
 		char label[16];
@@ -151,9 +270,6 @@ void exit_stats_report(struct exit_stats *s, FILE *f)
 			print_sample(f, s, label, " net=1", &net);
 		}
 	}
-	struct exit_sample now, run;
-	exit_stats_sample(s, &now);
-	sample_sub(&run, &now, &s->start);
-	print_sample(f, s, "run", " net=0", &run);
+	print_sample(f, s, "run", " net=0", &cols[ncols - 1].v);
 	pthread_mutex_unlock(&s->lock);
 }
