@@ -11,8 +11,6 @@
 #include "boot/linux_boot.h"
 #include "vmm/vcpu.h"
 
-#define DTB_MAX_SIZE (64 << 10)
-
 static int write_file(const char *path, const void *data, size_t len, struct err *err)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -187,7 +185,7 @@ int board_setup(struct board *b, struct vm *vm, const struct kvmini_config *cfg,
 	vm->stats.virtio_counts = virtio_counts;
 	vm->stats.virtio_ctx = b;
 
-	static uint8_t dtb[DTB_MAX_SIZE];
+	uint8_t *dtb = b->dtb;
 	struct dt_mmio_device mmio[VIRTIO_MAX_DEVICES];
 	for (unsigned i = 0; i < b->nvirtio; i++)
 		mmio[i] = (struct dt_mmio_device){
@@ -205,7 +203,7 @@ int board_setup(struct board *b, struct vm *vm, const struct kvmini_config *cfg,
 	    .nmmio = b->nvirtio,
 	    .ide = b->has_ide,
 	};
-	int dtb_size = dt_build(dtb, sizeof(dtb), &dtp, err);
+	int dtb_size = dt_build(dtb, sizeof(b->dtb), &dtp, err);
 	if (dtb_size < 0)
 		return KVMINI_EXIT_FAILURE;
 	if (cfg->dump_dtb && write_file(cfg->dump_dtb, dtb, (size_t)dtb_size, err))

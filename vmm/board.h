@@ -57,6 +57,7 @@ struct board {
 	struct disk ide_disk;
 	struct ide ide;
 	char *cmdline; /* the kernel command line as finally given */
+	uint8_t dtb[64 << 10];
 };
 
 /*
