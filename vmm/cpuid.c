@@ -33,6 +33,18 @@ struct kvm_cpuid2 *cpuid_supported(int kvm_fd, struct err *err)
 	return NULL;
 }
 
+void cpuid_complete(struct kvm_cpuid2 *c, bool tsc_deadline)
+{
+	for (uint32_t i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+		if (e->function != 1)
+			continue;
+		e->ecx |= CPUID_1_ECX_HYPERVISOR;
+		if (tsc_deadline)
+			e->ecx |= CPUID_1_ECX_TSC_DEADLINE;
+	}
+}
+
 struct kvm_cpuid2 *cpuid_copy(const struct kvm_cpuid2 *base)
 {
 	struct kvm_cpuid2 *c = malloc(cpuid_bytes(base->nent));

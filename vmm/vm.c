@@ -136,6 +136,8 @@ int vm_create(struct vm *vm, uint64_t mem_size, unsigned ncpus, bool verbose, st
 	vm->cpuid = cpuid_supported(vm->kvm_fd, err);
 	if (!vm->cpuid)
 		return -1;
+	cpuid_complete(vm->cpuid,
+		       ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0);
 
 	vm->vcpus = calloc(ncpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus)

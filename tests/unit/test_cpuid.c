@@ -39,8 +39,23 @@ static void test_apic_id(void **state)
 	free(base);
 }
 
+static void test_complete(void **state)
+{
+	(void)state;
+	struct kvm_cpuid2 *c = make();
+	c->entries[1].ecx = 0x76f83203; /* what kvm_amd reports: neither bit */
+	cpuid_complete(c, false);
+	assert_int_equal(c->entries[1].ecx, 0x76f83203 | CPUID_1_ECX_HYPERVISOR);
+	cpuid_complete(c, true);
+	assert_int_equal(c->entries[1].ecx,
+			 0x76f83203 | CPUID_1_ECX_HYPERVISOR | CPUID_1_ECX_TSC_DEADLINE);
+	assert_int_equal(c->entries[0].ecx, 0); /* other leaves untouched */
+	free(c);
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {cmocka_unit_test(test_apic_id)};
+	const struct CMUnitTest tests[] = {cmocka_unit_test(test_apic_id),
+					   cmocka_unit_test(test_complete)};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
