@@ -6,6 +6,7 @@
 
 #include "boot/layout.h"
 #include "devices/ide.h"
+#include "devices/pvpanic.h"
 #include "devices/serial.h"
 
 /* libfdt's sequential-write calls, stopping at the first error so only one is reported. */
@@ -155,6 +156,17 @@ static void add_isa(struct dtw *w, bool ide)
 	end(w);
 }
 
+/* Where a guest kernel reports a panic (devices/pvpanic.c). */
+static void add_pvpanic(struct dtw *w)
+{
+	char name[32];
+	snprintf(name, sizeof(name), "pvpanic@%llx", (unsigned long long)PVPANIC_MMIO_BASE);
+	node(w, name);
+	prop_str(w, "compatible", "qemu,pvpanic-mmio");
+	prop_reg64(w, PVPANIC_MMIO_BASE, PVPANIC_MMIO_SIZE);
+	end(w);
+}
+
 static void add_mmio_device(struct dtw *w, const struct dt_mmio_device *d)
 {
 	char name[48];
@@ -192,6 +204,7 @@ int dt_build(void *buf, size_t bufsize, const struct dt_params *p, struct err *e
 	add_memory(&w, p->mem);
 	add_interrupt_controllers(&w);
 	add_isa(&w, p->ide);
+	add_pvpanic(&w);
 	for (unsigned i = 0; i < p->nmmio; i++)
 		add_mmio_device(&w, &p->mmio[i]);
 	end(&w);

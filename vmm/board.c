@@ -28,13 +28,16 @@ static int write_file(const char *path, const void *data, size_t len, struct err
 	return 0;
 }
 
+_Static_assert(PVPANIC_EXIT_STATUS == KVMINI_EXIT_PANIC, "one panic status");
+
 static int plug_devices(struct board *b, struct vm *vm, struct err *err)
 {
 	serial_init(&b->serial, STDOUT_FILENO, vm_irq_line(vm, SERIAL_COM1_IRQ));
 	if (serial_register(&b->serial, &vm->pio, SERIAL_COM1_BASE) ||
 	    i8042_register(&b->i8042, &vm->pio, vm_machine_ctl(vm)) ||
 	    test_exit_register(&b->test_exit, &vm->pio, vm_machine_ctl(vm)) ||
-	    marker_register(&b->marker, &vm->pio, exit_stats_mark, &vm->stats))
+	    marker_register(&b->marker, &vm->pio, exit_stats_mark, &vm->stats) ||
+	    pvpanic_register(&b->pvpanic, &vm->mmio, vm_machine_ctl(vm)))
 		return err_set(err, "device address ranges overlap (a kvmini bug)");
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include "devices/i8042.h"
 #include "devices/ide.h"
 #include "devices/marker.h"
+#include "devices/pvpanic.h"
 #include "devices/serial.h"
 #include "devices/test_exit.h"
 #include "virtio/blk.h"
@@ -45,6 +46,7 @@ struct board {
 	struct i8042 i8042;
 	struct test_exit test_exit;
 	struct marker marker;
+	struct pvpanic pvpanic;
 	struct board_blk blks[VIRTIO_MAX_DEVICES];
 	unsigned nblks;
 	struct board_net nets[VIRTIO_MAX_DEVICES];

@@ -95,6 +95,8 @@ void cli_usage(FILE *f)
 		"  2    bad command line, or a missing, unreadable or invalid input file\n"
 		"  3    guest triple fault (registers are printed on stderr)\n"
 		"  4    KVM internal or emulation error, or failed VM entry (registers printed)\n"
+		"  5    the guest kernel panicked and said so (pvpanic, e.g. Linux with\n"
+		"       CONFIG_PVPANIC_MMIO)\n"
 		"  128+sig  kvmini was ended by signal sig (terminal restored)\n",
 		CLI_DEFAULT_CMDLINE, (unsigned long long)(CLI_MIN_MEM >> 20),
 		(unsigned long long)(CLI_MAX_MEM >> 30), CLI_MAX_CPUS, CLI_DEFAULT_CPUS,

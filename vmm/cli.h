@@ -22,6 +22,7 @@ enum kvmini_status {
 	KVMINI_EXIT_USAGE = 2,	 /* bad command line or input file */
 	KVMINI_EXIT_TRIPLE_FAULT = 3,
 	KVMINI_EXIT_KVM_ERROR = 4, /* KVM internal error, failed entry, unhandled exit */
+	KVMINI_EXIT_PANIC = 5,	   /* the guest kernel panicked (pvpanic) */
 };
 
 #define CLI_MAX_DISKS	8

@@ -158,6 +158,19 @@ static void test_reset(void **s)
 	assert_null(strstr(res.out, "still running"));
 }
 
+static void test_panic(void **s)
+{
+	(void)s;
+	const char *argv[] = {KVMINI_BIN,  "run",	 "--kernel", TINY_BZIMAGE,
+			      "--cmdline", "test=panic", NULL};
+	vmrun(argv, NULL, &res);
+	expect_status(5); /* the documented status for a guest that reports a panic */
+	expect_out("panic: pvpanic at 0xd0002000 offers events 0x1");
+	assert_null(strstr(res.out, "still running"));
+	expect_err("guest kernel panicked (pvpanic)");
+	assert_int_equal(count_lines(res.err), 1);
+}
+
 static void test_unknown_scenario(void **s)
 {
 	(void)s;
@@ -365,6 +378,7 @@ int main(void)
 	    cmocka_unit_test(test_triple_fault),
 	    cmocka_unit_test(test_exit_port_status),
 	    cmocka_unit_test(test_reset),
+	    cmocka_unit_test(test_panic),
 	    cmocka_unit_test(test_unknown_scenario),
 	    cmocka_unit_test(test_unclaimed_accesses),
 	    cmocka_unit_test(test_stdin_to_guest),

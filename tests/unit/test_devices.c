@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "devices/i8042.h"
+#include "devices/pvpanic.h"
 #include "devices/test_exit.h"
 
 struct exits {
@@ -69,9 +70,31 @@ static void test_test_exit(void **state)
 	assert_int_equal(ex.status, 255);
 }
 
+static void test_pvpanic(void **state)
+{
+	(void)state;
+	struct bus mmio;
+	bus_init(&mmio, "mmio");
+	struct exits ex = {0};
+	struct pvpanic dev;
+	assert_int_equal(pvpanic_register(&dev, &mmio, (struct machine_ctl){record_exit, &ex}), 0);
+	uint8_t v = 0;
+	assert_non_null(bus_read(&mmio, PVPANIC_MMIO_BASE, &v, 1));
+	assert_int_equal(v, 1); /* the one event we act on: PANICKED */
+	v = 2;			/* CRASH_LOADED: nothing for us to do */
+	assert_non_null(bus_write(&mmio, PVPANIC_MMIO_BASE, &v, 1));
+	assert_int_equal(ex.count, 0);
+	v = 1;
+	assert_non_null(bus_write(&mmio, PVPANIC_MMIO_BASE, &v, 1));
+	assert_int_equal(ex.count, 1);
+	assert_int_equal(ex.status, PVPANIC_EXIT_STATUS);
+	assert_non_null(strstr(ex.reason, "panicked"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_pvpanic),
 	    cmocka_unit_test(test_i8042),
 	    cmocka_unit_test(test_test_exit),
 	};

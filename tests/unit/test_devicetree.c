@@ -10,6 +10,7 @@
 
 #include "boot/devicetree.h"
 #include "boot/layout.h"
+#include "devices/pvpanic.h"
 
 #define MiB (1ULL << 20)
 #define GiB (1ULL << 30)
@@ -152,6 +153,19 @@ static void test_mmio_devices(void **state)
 	assert_int_equal(n, 2);
 }
 
+static void test_pvpanic_node(void **state)
+{
+	(void)state;
+	build(1, 256 * MiB, NULL, 0);
+	int node = fdt_node_offset_by_compatible(blob, -1, "qemu,pvpanic-mmio");
+	assert_true(node >= 0);
+	int len;
+	const void *reg = fdt_getprop(blob, node, "reg", &len);
+	assert_int_equal(len, 16);
+	assert_int_equal(cell(reg, 1), (uint32_t)PVPANIC_MMIO_BASE);
+	assert_int_equal(cell(reg, 3), PVPANIC_MMIO_SIZE);
+}
+
 static void test_buffer_too_small(void **state)
 {
 	(void)state;
@@ -174,6 +188,7 @@ int main(void)
 	    cmocka_unit_test(test_interrupt_controllers),
 	    cmocka_unit_test(test_serial),
 	    cmocka_unit_test(test_mmio_devices),
+	    cmocka_unit_test(test_pvpanic_node),
 	    cmocka_unit_test(test_buffer_too_small),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -52,6 +52,16 @@ static inline void outsw(u16 port, const void *buf, size_t count)
 }
 
 /* RAM is identity mapped, so a physical address is usable as a pointer. */
+static inline u8 mmio_read8(u64 addr)
+{
+	return *(volatile u8 *)(uintptr_t)addr;
+}
+
+static inline void mmio_write8(u64 addr, u8 v)
+{
+	*(volatile u8 *)(uintptr_t)addr = v;
+}
+
 static inline u32 mmio_read32(u64 addr)
 {
 	return *(volatile u32 *)(uintptr_t)addr;

@@ -6,6 +6,7 @@ const struct scenario scenarios[] = {
     {"triple-fault", scenario_triple_fault},
     {"echo", scenario_echo},
     {"reset", scenario_reset},
+    {"panic", scenario_panic},
     {"unclaimed", scenario_unclaimed},
     {"serial-irq", scenario_serial_irq},
     {"bad-fetch", scenario_bad_fetch},

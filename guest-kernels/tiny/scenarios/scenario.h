@@ -23,6 +23,7 @@ int scenario_hello(struct boot_params *bp);
 int scenario_triple_fault(struct boot_params *bp);
 int scenario_echo(struct boot_params *bp);
 int scenario_reset(struct boot_params *bp);
+int scenario_panic(struct boot_params *bp);
 int scenario_unclaimed(struct boot_params *bp);
 int scenario_serial_irq(struct boot_params *bp);
 int scenario_bad_fetch(struct boot_params *bp);

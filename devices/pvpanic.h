@@ -1,0 +1,23 @@
+/*
+ * pvpanic: how a guest kernel tells the host it panicked, so kvmini can end with a status
+ * that says so instead of the ordinary reboot a `panic=-1` kernel would otherwise perform.
+ * Linux's pvpanic-mmio driver finds it in the device tree ("qemu,pvpanic-mmio"), reads the
+ * events it supports and writes PVPANIC_PANICKED on panic.
+ */
+#ifndef KVMINI_PVPANIC_H
+#define KVMINI_PVPANIC_H
+
+#include "devices/bus.h"
+#include "devices/machine.h"
+
+#define PVPANIC_MMIO_BASE   0xD0002000ULL
+#define PVPANIC_MMIO_SIZE   2
+#define PVPANIC_EXIT_STATUS 5 /* kvmini's exit status when the guest panics */
+
+struct pvpanic {
+	struct machine_ctl machine;
+};
+
+int pvpanic_register(struct pvpanic *p, struct bus *mmio, struct machine_ctl machine);
+
+#endif
