@@ -70,5 +70,6 @@ void bp_fill(struct boot_params *bp, const struct bzimage *bz, const struct gues
 	bp->ext_ramdisk_image = (uint32_t)(args->initrd_gpa >> 32);
 	bp->ext_ramdisk_size = (uint32_t)(args->initrd_size >> 32);
 	h->setup_data = args->setup_data_gpa;
+	bp->acpi_rsdp_addr = args->acpi_rsdp_gpa; /* read by kernels of boot protocol 2.14+ */
 	bp->e820_entries = (uint8_t)bp_e820(gm, bp->e820_table, E820_MAX_ENTRIES_ZEROPAGE);
 }

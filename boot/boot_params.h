@@ -31,6 +31,7 @@ struct bp_args {
 	uint64_t cmdline_gpa;
 	uint64_t initrd_gpa, initrd_size;
 	uint64_t setup_data_gpa; /* first node of the setup_data chain, 0 for none */
+	uint64_t acpi_rsdp_gpa;	 /* 0 for none (the kernel then scans the BIOS area itself) */
 };
 
 /* A zero page holding the kernel's own header plus what the loader fills in. */

@@ -107,7 +107,7 @@ int linux_boot_load(const struct guest_mem *gm, const struct linux_boot_args *ar
 	}
 	gm_write(gm, BOOT_CMDLINE_ADDR, args->cmdline, cmdlen + 1);
 
-	struct bp_args bpa = {.cmdline_gpa = BOOT_CMDLINE_ADDR};
+	struct bp_args bpa = {.cmdline_gpa = BOOT_CMDLINE_ADDR, .acpi_rsdp_gpa = args->acpi_rsdp};
 	if (args->initrd_path) {
 		if (boot_read_file("initrd", args->initrd_path, gm->ram_size, &ibuf, &isize, err))
 			goto out;

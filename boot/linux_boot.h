@@ -17,6 +17,7 @@ struct linux_boot_args {
 	const char *cmdline;
 	const void *dtb; /* NULL for none */
 	size_t dtb_size;
+	uint64_t acpi_rsdp; /* guest-physical address of the RSDP, 0 for no ACPI */
 };
 
 struct linux_boot_entry {

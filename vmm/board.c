@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "boot/acpi.h"
 #include "boot/devicetree.h"
 #include "boot/linux_boot.h"
 #include "vmm/vcpu.h"
@@ -60,6 +61,18 @@ static uint64_t virtio_base(unsigned slot)
 	return VIRTIO_MMIO_BASE + (uint64_t)slot * VIRTIO_MMIO_SIZE;
 }
 
+unsigned board_virtio_gsi(unsigned slot, bool isa)
+{
+	/*
+	 * The ISA IRQs no kvmini device or PC convention claims: not 0 (PIT), 1 and 12 (i8042), 2
+	 * (cascade), 4 (COM1), 8 (RTC), 13 (FPU), 14 (IDE). 3 and 15 (COM2, secondary IDE) are
+	 * free here and come last. Edge-triggered 8259 inputs cannot be shared safely, so each
+	 * device gets its own.
+	 */
+	static const unsigned isa_irqs[VIRTIO_MAX_DEVICES] = {5, 6, 7, 9, 10, 11, 3, 15};
+	return isa ? isa_irqs[slot] : VIRTIO_FIRST_GSI + slot;
+}
+
 /* KVM catches each queue's QueueNotify write (datamatch = queue index) and the irqfd. */
 static int wire_to_kvm(struct vm *vm, struct virtio_mmio *t, struct err *err)
 {
@@ -71,16 +84,18 @@ static int wire_to_kvm(struct vm *vm, struct virtio_mmio *t, struct err *err)
 }
 
 /* Initialises the next virtio slot's transport for dev and wires it to the bus and KVM. */
-static int plug_virtio(struct board *b, struct vm *vm, struct virtio_mmio *t,
-		       const struct virtio_device_ops *ops, void *dev, const char *label,
-		       unsigned nqueues, uint16_t queue_max, unsigned poll_us, struct err *err)
+static int plug_virtio(struct board *b, struct vm *vm, const struct kvmini_config *cfg,
+		       struct virtio_mmio *t, const struct virtio_device_ops *ops, void *dev,
+		       const char *label, unsigned nqueues, uint16_t queue_max, unsigned poll_us,
+		       struct err *err)
 {
 	unsigned slot = b->nvirtio;
 	if (slot == VIRTIO_MAX_DEVICES)
 		return err_set(err, "too many virtio devices (at most %d disks and NICs together)",
 			       VIRTIO_MAX_DEVICES);
-	if (virtio_mmio_init(t, ops, dev, &vm->mem, virtio_base(slot), VIRTIO_FIRST_GSI + slot,
-			     nqueues, queue_max, poll_us, err))
+	if (virtio_mmio_init(t, ops, dev, &vm->mem, virtio_base(slot),
+			     board_virtio_gsi(slot, cfg->virtio_cmdline), nqueues, queue_max,
+			     poll_us, err))
 		return -1;
 	b->virtio[slot] = t;
 	b->virtio_label[slot] = label;
@@ -91,7 +106,8 @@ static int plug_virtio(struct board *b, struct vm *vm, struct virtio_mmio *t,
 }
 
 /* Returns 0 or a kvmini exit status. */
-static int plug_disk(struct board *b, struct vm *vm, const struct disk_opt *o, struct err *err)
+static int plug_disk(struct board *b, struct vm *vm, const struct kvmini_config *cfg,
+		     const struct disk_opt *o, struct err *err)
 {
 	struct board_blk *d = &b->blks[b->nblks];
 	if (disk_open(&d->disk, o->path, o->ro, err))
@@ -102,7 +118,7 @@ static int plug_disk(struct board *b, struct vm *vm, const struct disk_opt *o, s
 	else
 		snprintf(d->serial, sizeof(d->serial), "kvmini-vd%c", 'a' + (b->nblks - 1));
 	virtio_blk_init(&d->blk, &d->disk, d->serial, o->queues);
-	if (plug_virtio(b, vm, &d->transport, &virtio_blk_ops, &d->blk, d->serial, o->queues,
+	if (plug_virtio(b, vm, cfg, &d->transport, &virtio_blk_ops, &d->blk, d->serial, o->queues,
 			BLK_QUEUE_SIZE, o->poll_us, err))
 		return KVMINI_EXIT_FAILURE;
 	vm_log(vm, "virtio-blk %s at 0x%llx, GSI %u: '%s'%s, %llu sectors, %u queue(s), poll %u us",
@@ -112,7 +128,8 @@ static int plug_disk(struct board *b, struct vm *vm, const struct disk_opt *o, s
 	return 0;
 }
 
-static int plug_net(struct board *b, struct vm *vm, const struct net_opt *o, struct err *err)
+static int plug_net(struct board *b, struct vm *vm, const struct kvmini_config *cfg,
+		    const struct net_opt *o, struct err *err)
 {
 	struct board_net *n = &b->nets[b->nnets];
 	if (tap_open(&n->tap, o->tap, NET_HDR_LEN, err))
@@ -123,7 +140,7 @@ static int plug_net(struct board *b, struct vm *vm, const struct net_opt *o, str
 		err_set(err, "out of memory");
 		return KVMINI_EXIT_FAILURE;
 	}
-	if (plug_virtio(b, vm, &n->transport, &virtio_net_ops, &n->net, n->tap.name, 2,
+	if (plug_virtio(b, vm, cfg, &n->transport, &virtio_net_ops, &n->net, n->tap.name, 2,
 			NET_QUEUE_SIZE, 0, err))
 		return KVMINI_EXIT_FAILURE;
 	const uint8_t *m = n->net.config.mac;
@@ -149,6 +166,34 @@ static int plug_ide(struct board *b, struct vm *vm, const struct kvmini_config *
 	return 0;
 }
 
+/*
+ * ACPI tables in the BIOS area plus the PM1 registers they name: what a kernel without device
+ * tree support (a distribution's, say) needs to find the CPUs, the virtio devices, pvpanic, and
+ * to power off.
+ */
+static int plug_acpi(struct board *b, struct vm *vm, struct err *err)
+{
+	struct acpi_mmio_device dev[VIRTIO_MAX_DEVICES + 1];
+	unsigned n = 0;
+	for (unsigned i = 0; i < b->nvirtio; i++)
+		dev[n++] = (struct acpi_mmio_device){.hid = "LNRO0005",
+						     .base = b->virtio[i]->base,
+						     .size = VIRTIO_MMIO_SIZE,
+						     .gsi = (int)b->virtio[i]->irq};
+	dev[n++] = (struct acpi_mmio_device){
+	    .hid = "QEMU0001", .base = PVPANIC_MMIO_BASE, .size = PVPANIC_MMIO_SIZE, .gsi = -1};
+	struct acpi_params ap = {
+	    .ncpus = vm->ncpus, .pm_base = ACPI_PM_BASE, .mmio = dev, .nmmio = n};
+	uint8_t *tables = gm_ptr(&vm->mem, ACPI_TABLES_ADDR, ACPI_TABLES_MAX);
+	if (!tables)
+		return err_set(err, "guest RAM does not cover the ACPI area (a kvmini bug)");
+	if (acpi_build(tables, ACPI_TABLES_MAX, ACPI_TABLES_ADDR, &ap, err) < 0)
+		return -1;
+	if (acpi_pm_register(&b->acpi_pm, &vm->pio, ACPI_S5_SLP_TYP, vm_machine_ctl(vm)))
+		return err_set(err, "ACPI PM ports overlap another device (a kvmini bug)");
+	return 0;
+}
+
 /* The command line, plus virtio_mmio.device=<size>@<base>:<irq> per device if asked. */
 static int build_cmdline(struct board *b, const struct kvmini_config *cfg, struct err *err)
 {
@@ -169,12 +214,12 @@ int board_setup(struct board *b, struct vm *vm, const struct kvmini_config *cfg,
 	if (plug_devices(b, vm, err))
 		return KVMINI_EXIT_FAILURE;
 	for (unsigned i = 0; i < cfg->ndisks; i++) {
-		int rc = plug_disk(b, vm, &cfg->disks[i], err);
+		int rc = plug_disk(b, vm, cfg, &cfg->disks[i], err);
 		if (rc)
 			return rc;
 	}
 	for (unsigned i = 0; i < cfg->nnets; i++) {
-		int rc = plug_net(b, vm, &cfg->nets[i], err);
+		int rc = plug_net(b, vm, cfg, &cfg->nets[i], err);
 		if (rc)
 			return rc;
 	}
@@ -212,12 +257,20 @@ int board_setup(struct board *b, struct vm *vm, const struct kvmini_config *cfg,
 	if (cfg->dump_dtb && write_file(cfg->dump_dtb, dtb, (size_t)dtb_size, err))
 		return KVMINI_EXIT_USAGE;
 
+	uint64_t rsdp = 0;
+	if (!cfg->no_acpi) {
+		if (plug_acpi(b, vm, err))
+			return KVMINI_EXIT_FAILURE;
+		rsdp = ACPI_TABLES_ADDR;
+	}
+
 	struct linux_boot_args args = {
 	    .kernel_path = cfg->kernel,
 	    .initrd_path = cfg->initrd,
 	    .cmdline = b->cmdline,
 	    .dtb = dtb,
 	    .dtb_size = (size_t)dtb_size,
+	    .acpi_rsdp = rsdp,
 	};
 	struct linux_boot_entry entry;
 	if (linux_boot_load(&vm->mem, &args, &entry, err))

@@ -12,6 +12,7 @@
 #include "devices/serial.h"
 #include "devices/test_exit.h"
 #include "virtio/blk.h"
+#include "devices/acpi_pm.h"
 #include "devices/disk.h"
 #include "devices/tap.h"
 #include "virtio/mmio.h"
@@ -22,11 +23,17 @@
 
 /*
  * virtio-mmio devices sit 0x200 apart from VIRTIO_MMIO_BASE, each with its own IOAPIC pin from
- * VIRTIO_FIRST_GSI on: pins 16-23 are beyond the ISA range the 8259s also see.
+ * VIRTIO_FIRST_GSI on: pins 16-23 are beyond the ISA range the 8259s also see. A kernel that
+ * learns of them from the command line instead (--virtio-cmdline) usually has no IOAPIC
+ * description at all and only the 8259s, so that mode takes ISA IRQs nothing else on the board
+ * uses (board_virtio_gsi).
  */
 #define VIRTIO_MMIO_BASE   0xD0000000ULL
 #define VIRTIO_FIRST_GSI   16
 #define VIRTIO_MAX_DEVICES 8
+
+/* The GSI of virtio slot 0..VIRTIO_MAX_DEVICES-1; isa: the --virtio-cmdline numbering. */
+unsigned board_virtio_gsi(unsigned slot, bool isa);
 
 struct board_blk {
 	struct disk disk;
@@ -47,6 +54,7 @@ struct board {
 	struct test_exit test_exit;
 	struct marker marker;
 	struct pvpanic pvpanic;
+	struct acpi_pm acpi_pm; /* registered only with ACPI tables */
 	struct board_blk blks[VIRTIO_MAX_DEVICES];
 	unsigned nblks;
 	struct board_net nets[VIRTIO_MAX_DEVICES];

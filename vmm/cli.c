@@ -73,7 +73,10 @@ void cli_usage(FILE *f)
 		"  --ide PATH[,ro]    an emulated IDE disk (ATA PIO, ports 0x1F0-0x1F7 and 0x3F6,\n"
 		"                     IRQ 14) on a raw image: the full-emulation path\n"
 		"  --virtio-cmdline   also name the virtio devices on the kernel command line\n"
-		"                     (virtio_mmio.device=...), for kernels without device tree\n"
+		"                     (virtio_mmio.device=...), for kernels without device tree;\n"
+		"                     their IRQs are then ISA IRQs (5, 6, 7, 9, 10, 11, 3, 15)\n"
+		"  --no-acpi          no ACPI tables (by default kernels without device-tree\n"
+		"                     support find CPUs, virtio devices and S5 poweroff in them)\n"
 		"  --exit-stats       when the VM ends, print its VM exits on stderr: KVM's own\n"
 		"                     counters and kvmini's user-space exits by device, for the\n"
 		"                     whole run and per marker window (port 0x510: write N to\n"
@@ -113,6 +116,7 @@ enum {
 	OPT_VERBOSE,
 	OPT_DISK,
 	OPT_VIRTIO_CMDLINE,
+	OPT_NO_ACPI,
 	OPT_EXIT_STATS,
 	OPT_TRACE_EXITS,
 	OPT_IDE,
@@ -129,6 +133,7 @@ static const struct option run_options[] = {
     {"verbose", no_argument, NULL, OPT_VERBOSE},
     {"disk", required_argument, NULL, OPT_DISK},
     {"virtio-cmdline", no_argument, NULL, OPT_VIRTIO_CMDLINE},
+    {"no-acpi", no_argument, NULL, OPT_NO_ACPI},
     {"exit-stats", no_argument, NULL, OPT_EXIT_STATS},
     {"trace-exits", no_argument, NULL, OPT_TRACE_EXITS},
     {"ide", required_argument, NULL, OPT_IDE},
@@ -305,6 +310,9 @@ enum cli_action cli_parse(int argc, char **argv, struct kvmini_config *cfg, stru
 			break;
 		case OPT_VIRTIO_CMDLINE:
 			cfg->virtio_cmdline = true;
+			break;
+		case OPT_NO_ACPI:
+			cfg->no_acpi = true;
 			break;
 		case OPT_EXIT_STATS:
 			cfg->exit_stats = true;

@@ -62,6 +62,7 @@ struct kvmini_config {
 	struct net_opt nets[CLI_MAX_NETS];
 	unsigned nnets;
 	bool virtio_cmdline; /* also describe virtio devices on the kernel command line */
+	bool no_acpi;	     /* no ACPI tables */
 	bool exit_stats;     /* print exit statistics when the VM ends */
 	bool trace_exits;    /* print every user-space exit as it happens */
 	char *ide_path;	     /* --ide PATH[,ro]: owned, split in place */

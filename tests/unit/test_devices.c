@@ -1,4 +1,4 @@
-/* The small platform devices: i8042 reset and the test-exit port. */
+/* The small platform devices: i8042 reset, the test-exit port, pvpanic and the ACPI PM1 block. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "devices/acpi_pm.h"
 #include "devices/i8042.h"
 #include "devices/pvpanic.h"
 #include "devices/test_exit.h"
@@ -91,9 +92,62 @@ static void test_pvpanic(void **state)
 	assert_non_null(strstr(ex.reason, "panicked"));
 }
 
+static uint16_t pm_read16(struct bus *pio, uint16_t port)
+{
+	uint8_t b[2] = {0xAA, 0xAA};
+	assert_non_null(bus_read(pio, port, b, 2));
+	return (uint16_t)(b[0] | b[1] << 8);
+}
+
+static void pm_write16(struct bus *pio, uint16_t port, uint16_t v)
+{
+	uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
+	assert_non_null(bus_write(pio, port, b, 2));
+}
+
+/* ACPI PM1: SCI_EN always on, enable bits stored, and only SLP_EN with S5's type powers off. */
+static void test_acpi_pm(void **state)
+{
+	(void)state;
+	struct bus pio;
+	bus_init(&pio, "pio");
+	struct exits ex = {0};
+	struct acpi_pm pm;
+	assert_int_equal(acpi_pm_register(&pm, &pio, 5, (struct machine_ctl){record_exit, &ex}), 0);
+	const uint16_t sts = ACPI_PM_BASE, en = ACPI_PM_BASE + 2, cnt = ACPI_PM_BASE + 4;
+	assert_int_equal(pm_read16(&pio, cnt) & ACPI_PM1_SCI_EN, ACPI_PM1_SCI_EN);
+	assert_int_equal(pm_read16(&pio, sts), 0);
+	pm_write16(&pio, en, 0x0120);
+	assert_int_equal(pm_read16(&pio, en), 0x0120);
+	/* Status is write-1-to-clear: set by hand, clear one bit, the other stays. */
+	pm.sts = 0x8001;
+	pm_write16(&pio, sts, 0x0001);
+	assert_int_equal(pm_read16(&pio, sts), 0x8000);
+	/* A 1-byte write to the enable register leaves status alone. */
+	uint8_t one = 0x20;
+	assert_non_null(bus_write(&pio, en, &one, 1));
+	assert_int_equal(pm_read16(&pio, sts), 0x8000);
+	/* ACPICA writes SLP_TYP first, then SLP_TYP | SLP_EN. */
+	pm_write16(&pio, cnt, 5 << 10);
+	assert_int_equal(ex.count, 0);
+	assert_int_equal(pm_read16(&pio, cnt), (5 << 10) | ACPI_PM1_SCI_EN);
+	pm_write16(&pio, cnt, (3 << 10) | ACPI_PM1_SLP_EN); /* S3: not offered, ignored */
+	assert_int_equal(ex.count, 0);
+	assert_int_equal(pm_read16(&pio, cnt) & ACPI_PM1_SLP_EN, 0); /* SLP_EN is write-only */
+	/* The high byte alone, as a byte-wide driver would write it. */
+	uint8_t hi = (uint8_t)(((5 << 10) | ACPI_PM1_SLP_EN) >> 8);
+	assert_non_null(bus_write(&pio, cnt + 1, &hi, 1));
+	assert_int_equal(ex.count, 1);
+	assert_int_equal(ex.status, ACPI_POWEROFF_STATUS);
+	assert_non_null(strstr(ex.reason, "powered off"));
+	/* Nothing past the two blocks is ours. */
+	assert_null(bus_find(&pio, ACPI_PM_BASE + ACPI_PM_LEN, 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_acpi_pm),
 	    cmocka_unit_test(test_pvpanic),
 	    cmocka_unit_test(test_i8042),
 	    cmocka_unit_test(test_test_exit),

@@ -1,0 +1,31 @@
+/*
+ * The ACPI PM1 event and control blocks (the fixed-hardware registers the FADT of boot/acpi.c
+ * points at), so an ACPI kernel's `poweroff` ends kvmini with status 0: it writes SLP_TYP = S5
+ * and SLP_EN to PM1 control. There are no fixed events to raise (no power button, no timer),
+ * and SCI_EN always reads 1 because the machine is always in ACPI mode (the FADT has no SMI_CMD).
+ */
+#ifndef KVMINI_ACPI_PM_H
+#define KVMINI_ACPI_PM_H
+
+#include <stdint.h>
+
+#include "devices/bus.h"
+#include "devices/machine.h"
+
+#define ACPI_PM_BASE	     0x600 /* PM1a_EVT_BLK; PM1a_CNT_BLK at +4 (QEMU's q35 uses it too) */
+#define ACPI_PM_LEN	     6
+#define ACPI_PM1_SCI_EN	     (1u << 0)
+#define ACPI_PM1_SLP_EN	     (1u << 13)
+#define ACPI_PM1_SLP_TYP(v)  (((v) >> 10) & 7u)
+#define ACPI_POWEROFF_STATUS 0 /* kvmini's exit status when the guest powers off */
+
+struct acpi_pm {
+	struct machine_ctl machine;
+	uint8_t s5_typ; /* the SLP_TYP the DSDT's \_S5 names */
+	uint16_t sts, en, cnt;
+};
+
+int acpi_pm_register(struct acpi_pm *pm, struct bus *pio, uint8_t s5_typ,
+		     struct machine_ctl machine);
+
+#endif
