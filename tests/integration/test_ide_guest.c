@@ -102,6 +102,7 @@ static void expect_range_line(const char *who, uint64_t first, uint64_t last, ui
 /* ide-rw over [first, last] with seed and extra words, on a fresh image; checked byte by byte. */
 static void guest_writes(const char *words, uint64_t first, uint64_t last, uint64_t seed)
 {
+	last = first + test_io_sectors(last - first + 1) - 1;
 	char img[256], cmdline[256];
 	path_in_tmp(img, sizeof(img), "a.img");
 	make_image(img, DISK_SECTORS);

@@ -71,4 +71,12 @@ int vmrun_skip(const char *what, const char *why);
 /* How many lines s holds. */
 size_t count_lines(const char *s);
 
+/*
+ * How many sectors a data test should move when it wants `want`: want itself, unless the
+ * environment sets KVMINI_TEST_IO_SECTORS lower. The nested-SVM rig does: there every 16-bit
+ * word an IDE PIO write moves is its own VM exit through an emulated CPU (about 1 ms), and
+ * the suites' full ranges would take tens of minutes. The checks stay the same.
+ */
+unsigned long test_io_sectors(unsigned long want);
+
 #endif
