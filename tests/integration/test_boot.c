@@ -171,6 +171,42 @@ static void test_panic(void **s)
 	assert_int_equal(count_lines(res.err), 1);
 }
 
+/*
+ * The ACPI tables reach the guest: the RSDP boot_params names is valid, the MADT lists every
+ * vCPU, the DSDT each virtio device; S5 written as the DSDT says powers off with status 0;
+ * --no-acpi leaves boot_params without an RSDP.
+ */
+static void test_acpi(void **s)
+{
+	(void)s;
+	char img[] = "/tmp/kvmini-acpi-XXXXXX";
+	int fd = mkstemp(img);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 1 << 20), 0);
+	close(fd);
+	const char *one[] = {KVMINI_BIN, "run", "--kernel", TINY_BZIMAGE, "--cmdline", "test=acpi",
+			     "--cpus",	 "3",	"--disk",   img,	  NULL};
+	vmrun(one, NULL, &res);
+	expect_status(0);
+	expect_out("acpi: rsdp 0xe0000 ok, madt 3 cpus, dsdt 1 virtio-mmio devices, pm1a_cnt "
+		   "0x604\n");
+
+	const char *off[] = {
+	    KVMINI_BIN, "run", "--kernel", TINY_BZIMAGE, "--cmdline", "test=acpi poweroff=1", NULL};
+	vmrun(off, NULL, &res);
+	expect_status(0);
+	expect_out("acpi: S5 is SLP_TYP 5; powering off\n");
+	assert_null(strstr(res.out, "still running"));
+
+	const char *none[] = {KVMINI_BIN,   "run",	 "--kernel",
+			      TINY_BZIMAGE, "--cmdline", "test=acpi poweroff=1",
+			      "--no-acpi",  NULL};
+	vmrun(none, NULL, &res);
+	expect_status(0);
+	expect_out("acpi: none\n");
+	unlink(img);
+}
+
 static void test_unknown_scenario(void **s)
 {
 	(void)s;
@@ -379,6 +415,7 @@ int main(void)
 	    cmocka_unit_test(test_exit_port_status),
 	    cmocka_unit_test(test_reset),
 	    cmocka_unit_test(test_panic),
+	    cmocka_unit_test(test_acpi),
 	    cmocka_unit_test(test_unknown_scenario),
 	    cmocka_unit_test(test_unclaimed_accesses),
 	    cmocka_unit_test(test_stdin_to_guest),

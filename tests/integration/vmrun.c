@@ -36,9 +36,45 @@ static void append(char *buf, size_t cap, size_t *len, int fd, bool *open_)
 	buf[*len] = '\0';
 }
 
+/*
+ * A VM that outlives its time: where each of its threads is, from /proc (state, kernel wait
+ * channel, kernel stack when readable), so a hang in a test log says whether kvmini was
+ * spinning, waiting for the guest, or stuck inside the host kernel.
+ */
+static void dump_threads(pid_t pid)
+{
+	char path[128], buf[2048];
+	for (int tid = pid; tid < pid + 64; tid++) {
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+		buf[n] = 0;
+		fclose(f);
+		const char *rp = strrchr(buf, ')');
+		printf("vmrun: pid %d thread %d state %c", pid, tid, rp && rp[1] ? rp[2] : '?');
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/wchan", pid, tid);
+		if ((f = fopen(path, "r"))) {
+			n = fread(buf, 1, 127, f);
+			buf[n] = 0;
+			printf(" wchan %s", buf);
+			fclose(f);
+		}
+		printf("\n");
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/stack", pid, tid);
+		if ((f = fopen(path, "r"))) {
+			while (fgets(buf, sizeof(buf), f))
+				printf("vmrun:   %s", buf);
+			fclose(f);
+		}
+	}
+}
+
 static void reap(pid_t pid, long long deadline, struct vm_result *r)
 {
-	int st;
+	int st = 0;
+	long long give_up = deadline + 20000;
 	for (;;) {
 		pid_t w = waitpid(pid, &st, WNOHANG);
 		if (w == pid)
@@ -46,6 +82,13 @@ static void reap(pid_t pid, long long deadline, struct vm_result *r)
 		if (now_ms() > deadline && !r->timed_out) {
 			r->timed_out = true;
 			kill(pid, SIGKILL); /* our own child, by PID */
+		}
+		/* SIGKILL cannot end a task stuck in the kernel: report it rather than hang. */
+		if (now_ms() > give_up) {
+			printf("vmrun: pid %d still alive 20 s after SIGKILL\n", pid);
+			dump_threads(pid);
+			r->status = -1;
+			return;
 		}
 		usleep(2000);
 	}
@@ -85,6 +128,11 @@ void vmrun(const char *const argv[], const char *input, struct vm_result *r)
 		long long left = deadline - now_ms();
 		if (left <= 0) {
 			r->timed_out = true;
+			printf("vmrun: timed out after %d ms:", VMRUN_TIMEOUT_MS);
+			for (const char *const *a = argv; *a; a++)
+				printf(" %s", *a);
+			printf("\n");
+			dump_threads(pid);
 			kill(pid, SIGKILL);
 			break;
 		}
@@ -231,6 +279,15 @@ int vm_bg_stop(struct vm_bg *bg, int sig)
 	close(bg->fd);
 	bg->fd = -1;
 	return r.status;
+}
+
+/*
+ * Each suite's output goes to a file or pipe in CI and in the rig: line-buffer it, so a suite
+ * that is killed (a hang, a timeout) still shows how far it got.
+ */
+__attribute__((constructor)) static void line_buffered_stdout(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
 }
 
 unsigned long test_io_sectors(unsigned long want)

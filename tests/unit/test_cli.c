@@ -30,6 +30,8 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.cpus, 1);
 	assert_null(cfg.dump_dtb);
 	assert_false(cfg.verbose);
+	assert_false(cfg.no_acpi); /* ACPI tables unless asked not to */
+	assert_false(cfg.virtio_cmdline);
 }
 
 static void test_all_options(void **state)
@@ -39,7 +41,7 @@ static void test_all_options(void **state)
 	struct err err = {{0}};
 	assert_int_equal(PARSE(&cfg, &err, "run", "--kernel=k", "--initrd", "i", "--cmdline",
 			       "a b c", "--mem", "4G", "--cpus", "4", "--dump-dtb", "d.dtb",
-			       "--verbose"),
+			       "--verbose", "--no-acpi", "--virtio-cmdline"),
 			 CLI_RUN);
 	assert_string_equal(cfg.kernel, "k");
 	assert_string_equal(cfg.initrd, "i");
@@ -48,6 +50,8 @@ static void test_all_options(void **state)
 	assert_int_equal(cfg.cpus, 4);
 	assert_string_equal(cfg.dump_dtb, "d.dtb");
 	assert_true(cfg.verbose);
+	assert_true(cfg.no_acpi);
+	assert_true(cfg.virtio_cmdline);
 }
 
 static void test_sizes(void **state)
@@ -144,10 +148,11 @@ static void test_usage_complete(void **state)
 	FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
 	cli_usage(f);
 	fclose(f);
-	static const char *must[] = {"--kernel",    "--initrd",	     "--cmdline",   "--mem",
-				     "--cpus",	    "--dump-dtb",    "--verbose",   "--help",
-				     "--version",   "console=ttyS0", "256M",	    "Ctrl-A x",
-				     "exit status", "0x501",	     "triple fault"};
+	static const char *must[] = {
+	    "--kernel",	  "--initrd",	     "--cmdline",   "--mem",	 "--cpus",
+	    "--dump-dtb", "--verbose",	     "--help",	    "--version", "console=ttyS0",
+	    "256M",	  "Ctrl-A x",	     "exit status", "0x501",	 "triple fault",
+	    "--no-acpi",  "--virtio-cmdline"};
 	for (size_t i = 0; i < sizeof(must) / sizeof(must[0]); i++)
 		if (!strstr(buf, must[i]))
 			fail_msg("--help lacks '%s'", must[i]);

@@ -11,9 +11,10 @@ for t in $(cat /rig/tests.list); do
   name=${t##*/}
   echo "RIG:   \$ $name"
   t0=$(uptime_s)
-  timeout -s KILL 1200 "$t" </dev/null >"$name.log" 2>&1
-  st=$?
-  sed 's/^/  | /' "$name.log"
+  # Shown as it runs (the suites line-buffer their output): a hang shows where it is.
+  { timeout -s KILL 600 "$t" </dev/null 2>&1; echo $? >"$name.status"; } | tee "$name.log" |
+    sed 's/^/  | /'
+  st=$(cat "$name.status")
   dt=$(awk "BEGIN{printf \"%.0f\", $(uptime_s) - $t0}")
   echo "RIG:   $name: status $st in ${dt}s, $(grep -c '^\[       OK \]' "$name.log") passed," \
        "$(grep -c '^\[  FAILED  \]' "$name.log") failed"
