@@ -234,6 +234,14 @@ static void execute(struct ide *ide, uint8_t cmd)
 	ide->commands++;
 	ide->cmd = cmd;
 	ide->xfer = IDE_XFER_NONE;
+	/*
+	 * Writing the command register negates INTRQ (ATA8-ACS, "Interrupt pending"). Lower the
+	 * line now, before the command's own completion asserts it again within this same exit:
+	 * otherwise an interrupt the host never acknowledged would leave the line high, and the
+	 * edge-triggered IOAPIC would see no edge for the new command.
+	 */
+	ide->intrq = false;
+	update_irq(ide);
 	switch (cmd) {
 	case ATA_CMD_READ:
 	case ATA_CMD_READ_NORETRY:

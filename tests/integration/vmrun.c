@@ -121,18 +121,29 @@ void vmrun(const char *const argv[], const char *input, struct vm_result *r)
 	close(in[1]);
 
 	long long deadline = now_ms() + VMRUN_TIMEOUT_MS;
-	bool out_open = true, err_open = true;
+	bool out_open = true, err_open = true, termed = false;
 	while (out_open || err_open) {
 		struct pollfd fds[2] = {{.fd = out_open ? out[0] : -1, .events = POLLIN},
 					{.fd = err_open ? err[0] : -1, .events = POLLIN}};
 		long long left = deadline - now_ms();
-		if (left <= 0) {
+		if (left <= 0 && !termed) {
+			/*
+			 * Out of time: say where kvmini's threads are, then SIGTERM, which kvmini
+			 * handles like any ending (its --exit-stats show how far the guest got),
+			 * and read its last words for up to 3 s before SIGKILL.
+			 */
 			r->timed_out = true;
 			printf("vmrun: timed out after %d ms:", VMRUN_TIMEOUT_MS);
 			for (const char *const *a = argv; *a; a++)
 				printf(" %s", *a);
 			printf("\n");
 			dump_threads(pid);
+			kill(pid, SIGTERM); /* our own child, by PID */
+			termed = true;
+			deadline = now_ms() + 3000;
+			continue;
+		}
+		if (left <= 0) {
 			kill(pid, SIGKILL);
 			break;
 		}

@@ -459,10 +459,33 @@ static void test_reg_names(void **state)
 	assert_null(ide_reg_name(0x3F8, false));
 }
 
+/*
+ * Writing the command register negates INTRQ even if the host never read Status: the line
+ * drops and the next command's interrupt is a new edge (an edge-triggered IOAPIC pin sees
+ * nothing otherwise).
+ */
+static void test_command_write_negates_intrq(void **state)
+{
+	struct fix *f = *state;
+	outb(f, REG(IDE_DEVICE), 0);
+	outb(f, REG(IDE_COMMAND), ATA_CMD_IDENTIFY);
+	assert_int_equal(f->level, 1);
+	assert_int_equal(f->edges, 1);
+	uint16_t id[256];
+	insw(f, id, 256); /* the data, but no Status read: INTRQ stays asserted */
+	assert_int_equal(f->level, 1);
+	outb(f, REG(IDE_COMMAND), ATA_CMD_IDENTIFY);
+	assert_int_equal(f->edges, 2); /* it went low and high again */
+	assert_int_equal(f->level, 1);
+	inb(f, REG(IDE_STATUS));
+	assert_int_equal(f->level, 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_command_write_negates_intrq, setup, teardown),
 	    T(test_power_on),
 	    T(test_identify),
 	    T(test_read_lba28_single),
