@@ -7,9 +7,9 @@
 # every 16-bit word an IDE PIO write moves is a VM exit, about 1 ms each in this emulated CPU.
 #
 # A suite that fails is run again, up to three runs in all, and every outcome is printed.
-# Here, and only here, test_ide_guest now and then stalls: the guest halts waiting for an IDE
-# request to finish and never wakes (tests/rig/README.md, "Known problems": not understood
-# yet). The same suites run three times per CI run on the development machine's KVM
+# Here, and only here, a suite now and then stalls: the guest halts waiting for an interrupt
+# for a request the device has finished, and never wakes (tests/rig/README.md, "Known
+# problems": not understood yet). The same suites run three times per CI run on the development machine's KVM
 # without it.
 [ -f /rig/tests.list ] || fail "the rig was built without the tiny-guest tests"
 export KVMINI_TEST_IO_SECTORS=64
