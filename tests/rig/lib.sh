@@ -21,3 +21,12 @@ vm() {
 # expect_rc WANT WHAT; expect_line REGEX WHAT: checks on the last vm run.
 expect_rc() { [ "$rc" = "$1" ] || fail "$2: kvmini status $rc, want $1"; }
 expect_line() { grep -q -e "$1" "$log" || fail "$2: no line matching '$1'"; }
+
+# expect_no_l2_fail: the last vm run's guest printed no `L2: FAIL` line (the first one is why).
+expect_no_l2_fail() {
+  if grep -q '^L2: FAIL' "$log"; then fail "$(grep -m1 '^L2: FAIL' "$log")"; fi
+}
+
+# pattern NAME [BYTES]: BYTES (default 1 MiB) of a text pattern named NAME, the same one
+# tests/rig/l2-init makes inside the guest.
+pattern() { yes "kvmini $1 pattern 0123456789abcdef" | head -c "${2:-1048576}"; }

@@ -4,12 +4,11 @@
 # and a read-only disk that reads but refuses writes. Sizes are small (256 KiB, a 4 MiB file
 # system) because a PIO write costs a VM exit per 16-bit word (see tests/rig/l2-init). pci=off and probe_mask=1: no PCI bus to
 # ask, and only the primary port range is probed.
-pattern() { yes "kvmini $1 pattern 0123456789abcdef" | head -c "${2:-1048576}"; }
 C="console=ttyS0 panic=-1 pci=off pata_legacy.probe_mask=1 quiet"
 { dd if=/dev/zero bs=1M count=2 2>/dev/null; pattern host; dd if=/dev/zero bs=1M count=5 2>/dev/null; } >sda.img
 vm ide.log 400 --kernel /rig/linux.bzImage --initrd /rig/l2.cpio.gz --mem 256M \
   --ide sda.img --cmdline "$C l2test=ide"
-grep -q '^L2: FAIL' ide.log && fail "$(grep -m1 '^L2: FAIL' ide.log)"
+expect_no_l2_fail
 expect_line '^L2: PASS sda ' "L2 /dev/sda through pata_legacy"
 expect_line '^L2: PASS sda-write' "L2 wrote sda"
 expect_line '^L2: PASS sda-readback' "L2 read sda back (O_DIRECT)"
@@ -23,14 +22,14 @@ ok "the guest's pattern is in sda.img, byte for byte"
 dd if=/dev/zero of=sda2.img bs=1M count=4 2>/dev/null
 vm ide-ext2.log 400 --kernel /rig/linux.bzImage --initrd /rig/l2.cpio.gz --mem 256M \
   --ide sda2.img --cmdline "$C l2test=ide-ext2"
-grep -q '^L2: FAIL' ide-ext2.log && fail "$(grep -m1 '^L2: FAIL' ide-ext2.log)"
+expect_no_l2_fail
 expect_line '^L2: PASS ext2' "L2 ext2 round trip on sda"
 expect_rc 0 "L2 reboot"
 
 before=$(md5sum <sda.img)
 vm ide-ro.log 400 --kernel /rig/linux.bzImage --initrd /rig/l2.cpio.gz --mem 256M \
   --ide sda.img,ro --cmdline "$C l2test=ide-ro"
-grep -q '^L2: FAIL' ide-ro.log && fail "$(grep -m1 '^L2: FAIL' ide-ro.log)"
+expect_no_l2_fail
 expect_line '^L2: PASS sda-ro-read' "L2 read the read-only IDE disk"
 expect_line '^L2: PASS sda-ro' "L2 could not write the read-only IDE disk"
 expect_rc 0 "L2 reboot"
