@@ -132,7 +132,7 @@ static int do_discard_or_zero(struct blk_req *r, bool zero)
 	return VIRTIO_BLK_S_OK;
 }
 
-int virtio_blk_request(struct virtio_blk *b, const struct virtq_elem *elem)
+int virtio_blk_request(struct virtio_blk *b, const struct virtq_elem *elem, uint32_t *used_len)
 {
 	/* The status byte is the last writable byte; without one nothing can be reported. */
 	if (elem->in_len == 0)
@@ -174,7 +174,9 @@ int virtio_blk_request(struct virtio_blk *b, const struct virtq_elem *elem)
 		}
 	}
 	iov_from_buf(in_iov(&r), elem->nin, r.data_in, &status, 1);
-	return (int)(written + 1);
+	/* written < in_len <= UINT32_MAX (virtq_pop caps a chain), so this cannot wrap. */
+	*used_len = (uint32_t)(written + 1);
+	return 0;
 }
 
 static void blk_handle_queue(void *dev, unsigned q, struct virtq *vq, struct virtq_elem *elem)
@@ -182,14 +184,13 @@ static void blk_handle_queue(void *dev, unsigned q, struct virtq *vq, struct vir
 	struct virtio_blk *b = dev;
 	(void)q;
 	while (virtq_pop(vq, elem) > 0) {
-		int written = virtio_blk_request(b, elem);
-		if (written < 0) {
-			/* Nowhere to say how it went: completed empty, and the driver must reset
-			 * us. */
+		uint32_t written;
+		if (virtio_blk_request(b, elem, &written)) {
+			/* Nowhere to say how it went: completed empty; the driver must reset us. */
 			virtq_fail(vq, elem->head, VQ_ERR_NO_STATUS);
 			break;
 		}
-		virtq_push(vq, elem->head, (uint32_t)written);
+		virtq_push(vq, elem->head, written);
 	}
 }
 

@@ -33,10 +33,11 @@ extern const struct virtio_device_ops virtio_blk_ops;
 void virtio_blk_init(struct virtio_blk *b, struct disk *disk, const char *serial, unsigned nqueues);
 
 /*
- * Executes one request chain and returns the number of bytes written into its writable
- * buffers (for the used ring), or -1 when it carries no writable status byte to report in:
- * the caller completes it with 0 and asks for a reset. Exposed for tests and the fuzzer.
+ * Executes one request chain and sets *written to the bytes put into its writable buffers
+ * (for the used ring; a chain holds at most 4 GiB, so it fits). Returns 0, or -1 when the
+ * chain carries no writable status byte to report in: the caller completes it with 0 and
+ * asks for a reset. Exposed for tests and the fuzzer.
  */
-int virtio_blk_request(struct virtio_blk *b, const struct virtq_elem *elem);
+int virtio_blk_request(struct virtio_blk *b, const struct virtq_elem *elem, uint32_t *written);
 
 #endif

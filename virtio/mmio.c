@@ -42,6 +42,8 @@ static void set_needs_reset_locked(struct virtio_mmio *t, const char *why)
 	if (t->status & VIRTIO_CONFIG_S_NEEDS_RESET)
 		return;
 	t->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
+	/* From now on no queue is serviced, until the driver resets the device. */
+	atomic_store(&t->halted, true);
 	/* Once DRIVER_OK is set, the driver must hear of it by a config-change interrupt. */
 	if (t->status & VIRTIO_CONFIG_S_DRIVER_OK)
 		raise_irq(t, VIRTIO_MMIO_INT_CONFIG);
@@ -104,32 +106,48 @@ static int enter_features_ok(struct virtio_mmio *t)
 	return 0;
 }
 
+/*
+ * The device goes live: workers start on the ready queues. If that fails, DRIVER_OK does not
+ * stick and the device asks for a reset; a worker already started sees `halted` and serves
+ * nothing (it is joined by the reset, which must not happen here, under t->lock).
+ */
 static int enter_driver_ok(struct virtio_mmio *t)
 {
 	if (t->ops->activate(t->dev, t->driver_features)) {
 		set_needs_reset_locked(t, "device refused activation");
-		return 0;
+		return -1;
 	}
 	for (unsigned i = 0; i < t->nqueues; i++) {
 		struct virtio_mmio_queue *q = &t->queues[i];
 		if (q->ready && vq_worker_start(q)) {
 			set_needs_reset_locked(t, "cannot start a queue worker thread");
-			break;
+			return -1;
 		}
 	}
 	return 0;
 }
 
+/*
+ * The device status state machine (virtio 1.2, 2.1 and 3.1.1), one row per bit a driver may
+ * set, in the order they are applied when one write sets several:
+ * - a bit sticks only when every bit in `requires` is already set and `enter` (if any)
+ *   agrees; otherwise it reads back clear;
+ * - while DEVICE_NEEDS_RESET is set, only bits with `after_needs_reset` are taken, so a device
+ *   that asked for a reset never goes live until the driver writes 0;
+ * - a write that would clear a set bit is ignored whole (only 0, a reset, clears bits);
+ * - DEVICE_NEEDS_RESET itself is the device's to set, never the driver's.
+ */
 static const struct status_step {
 	uint32_t bit;
 	uint32_t requires;
+	bool after_needs_reset;
 	int (*enter)(struct virtio_mmio *t); /* -1: the bit does not stick */
 } status_steps[] = {
-    {VIRTIO_CONFIG_S_ACKNOWLEDGE, 0, NULL},
-    {VIRTIO_CONFIG_S_DRIVER, VIRTIO_CONFIG_S_ACKNOWLEDGE, NULL},
-    {VIRTIO_CONFIG_S_FEATURES_OK, VIRTIO_CONFIG_S_DRIVER, enter_features_ok},
-    {VIRTIO_CONFIG_S_DRIVER_OK, VIRTIO_CONFIG_S_FEATURES_OK, enter_driver_ok},
-    {VIRTIO_CONFIG_S_FAILED, 0, NULL},
+    {VIRTIO_CONFIG_S_ACKNOWLEDGE, 0, false, NULL},
+    {VIRTIO_CONFIG_S_DRIVER, VIRTIO_CONFIG_S_ACKNOWLEDGE, false, NULL},
+    {VIRTIO_CONFIG_S_FEATURES_OK, VIRTIO_CONFIG_S_DRIVER, false, enter_features_ok},
+    {VIRTIO_CONFIG_S_DRIVER_OK, VIRTIO_CONFIG_S_FEATURES_OK, false, enter_driver_ok},
+    {VIRTIO_CONFIG_S_FAILED, 0, true, NULL},
 };
 
 static void device_reset(struct virtio_mmio *t)
@@ -142,6 +160,7 @@ static void device_reset(struct virtio_mmio *t)
 	t->dev_features_sel = t->drv_features_sel = t->queue_sel = 0;
 	t->driver_features = 0;
 	atomic_store(&t->interrupt_status, 0);
+	atomic_store(&t->halted, false);
 	for (unsigned i = 0; i < t->nqueues; i++) {
 		struct virtio_mmio_queue *q = &t->queues[i];
 		q->num = 0;
@@ -169,6 +188,8 @@ static void write_status(struct virtio_mmio *t, uint32_t val)
 			const struct status_step *s = &status_steps[i];
 			if (!(add & s->bit) || (t->status & s->requires) != s->requires)
 				continue;
+			if ((t->status & VIRTIO_CONFIG_S_NEEDS_RESET) && !s->after_needs_reset)
+				continue;
 			if (!s->enter || s->enter(t) == 0)
 				t->status |= s->bit;
 		}
@@ -176,11 +197,63 @@ static void write_status(struct virtio_mmio *t, uint32_t val)
 	pthread_mutex_unlock(&t->lock);
 }
 
-/* Queue set-up is allowed only between FEATURES_OK and DRIVER_OK (4.2.3.2). */
-static bool queue_setup_open(const struct virtio_mmio *t)
+/*
+ * The control registers (virtio 1.2, 4.2.2) as a table of rules: whether the driver may read
+ * each one, and when a write takes effect. Every access that breaks a rule is harmless: a
+ * read gives 0, a write is ignored. Registers are 32 bits wide and aligned (4.2.2.2); an
+ * access of any other size or alignment, or to an offset not listed, also reads 0 and is
+ * ignored. The device-specific configuration space from 0x100 is handled apart.
+ */
+enum write_rule {
+	WR_NEVER,    /* read-only */
+	WR_ALWAYS,   /* selectors, QueueNotify, InterruptACK, Status (its own state machine) */
+	WR_FEATURES, /* DriverFeatures: after DRIVER, until FEATURES_OK */
+	WR_QUEUE,    /* queue set-up: after FEATURES_OK, until DRIVER_OK, never in NEEDS_RESET,
+			and only for a queue that exists (4.2.3.2) */
+};
+
+static const struct reg_rule {
+	uint16_t off;
+	const char *name; /* as the spec names it, for --trace-exits */
+	bool readable;
+	enum write_rule write;
+} reg_rules[] = {
+    {VIRTIO_MMIO_MAGIC_VALUE, "MagicValue", true, WR_NEVER},
+    {VIRTIO_MMIO_VERSION, "Version", true, WR_NEVER},
+    {VIRTIO_MMIO_DEVICE_ID, "DeviceID", true, WR_NEVER},
+    {VIRTIO_MMIO_VENDOR_ID, "VendorID", true, WR_NEVER},
+    {VIRTIO_MMIO_DEVICE_FEATURES, "DeviceFeatures", true, WR_NEVER},
+    {VIRTIO_MMIO_DEVICE_FEATURES_SEL, "DeviceFeaturesSel", false, WR_ALWAYS},
+    {VIRTIO_MMIO_DRIVER_FEATURES, "DriverFeatures", false, WR_FEATURES},
+    {VIRTIO_MMIO_DRIVER_FEATURES_SEL, "DriverFeaturesSel", false, WR_ALWAYS},
+    {VIRTIO_MMIO_QUEUE_SEL, "QueueSel", false, WR_ALWAYS},
+    {VIRTIO_MMIO_QUEUE_NUM_MAX, "QueueNumMax", true, WR_NEVER},
+    {VIRTIO_MMIO_QUEUE_NUM, "QueueNum", false, WR_QUEUE},
+    {VIRTIO_MMIO_QUEUE_READY, "QueueReady", true, WR_QUEUE},
+    {VIRTIO_MMIO_QUEUE_NOTIFY, "QueueNotify", false, WR_ALWAYS},
+    {VIRTIO_MMIO_INTERRUPT_STATUS, "InterruptStatus", true, WR_NEVER},
+    {VIRTIO_MMIO_INTERRUPT_ACK, "InterruptACK", false, WR_ALWAYS},
+    {VIRTIO_MMIO_STATUS, "Status", true, WR_ALWAYS},
+    {VIRTIO_MMIO_QUEUE_DESC_LOW, "QueueDescLow", true, WR_QUEUE},
+    {VIRTIO_MMIO_QUEUE_DESC_HIGH, "QueueDescHigh", true, WR_QUEUE},
+    {VIRTIO_MMIO_QUEUE_AVAIL_LOW, "QueueDriverLow", true, WR_QUEUE},
+    {VIRTIO_MMIO_QUEUE_AVAIL_HIGH, "QueueDriverHigh", true, WR_QUEUE},
+    {VIRTIO_MMIO_QUEUE_USED_LOW, "QueueDeviceLow", true, WR_QUEUE},
+    {VIRTIO_MMIO_QUEUE_USED_HIGH, "QueueDeviceHigh", true, WR_QUEUE},
+    {VIRTIO_MMIO_SHM_SEL, "SHMSel", false, WR_ALWAYS},
+    {VIRTIO_MMIO_SHM_LEN_LOW, "SHMLenLow", true, WR_NEVER},
+    {VIRTIO_MMIO_SHM_LEN_HIGH, "SHMLenHigh", true, WR_NEVER},
+    {VIRTIO_MMIO_SHM_BASE_LOW, "SHMBaseLow", true, WR_NEVER},
+    {VIRTIO_MMIO_SHM_BASE_HIGH, "SHMBaseHigh", true, WR_NEVER},
+    {VIRTIO_MMIO_CONFIG_GENERATION, "ConfigGeneration", true, WR_NEVER},
+};
+
+static const struct reg_rule *reg_rule(uint64_t off)
 {
-	return (t->status & VIRTIO_CONFIG_S_FEATURES_OK) &&
-	       !(t->status & (VIRTIO_CONFIG_S_DRIVER_OK | VIRTIO_CONFIG_S_NEEDS_RESET));
+	for (size_t i = 0; i < sizeof(reg_rules) / sizeof(reg_rules[0]); i++)
+		if (reg_rules[i].off == off)
+			return &reg_rules[i];
+	return NULL;
 }
 
 static struct virtio_mmio_queue *selected_queue(struct virtio_mmio *t)
@@ -188,16 +261,41 @@ static struct virtio_mmio_queue *selected_queue(struct virtio_mmio *t)
 	return t->queue_sel < t->nqueues ? &t->queues[t->queue_sel] : NULL;
 }
 
+/* Whether a write under `rule` takes effect now. Callers hold t->lock. */
+static bool write_allowed(struct virtio_mmio *t, enum write_rule rule)
+{
+	uint32_t s = t->status;
+	switch (rule) {
+	case WR_ALWAYS:
+		return true;
+	case WR_FEATURES:
+		return (s & VIRTIO_CONFIG_S_DRIVER) && !(s & VIRTIO_CONFIG_S_FEATURES_OK);
+	case WR_QUEUE:
+		return selected_queue(t) && (s & VIRTIO_CONFIG_S_FEATURES_OK) &&
+		       !(s & (VIRTIO_CONFIG_S_DRIVER_OK | VIRTIO_CONFIG_S_NEEDS_RESET));
+	case WR_NEVER:
+		break;
+	}
+	return false;
+}
+
+/*
+ * QueueReady=1 (re)builds the queue from its registers, with fresh indices, also on a queue
+ * that is already ready. A queue that cannot be built is left not ready and empty, never
+ * half-initialised, and the device asks for a reset. No worker runs before DRIVER_OK, so
+ * nothing else looks at q->vq here.
+ */
 static void set_queue_ready(struct virtio_mmio *t, struct virtio_mmio_queue *q, uint32_t val)
 {
-	if (!val) {
-		q->ready = false;
+	q->ready = false;
+	memset(&q->vq, 0, sizeof(q->vq));
+	if (!val)
 		return;
-	}
-	if (q->num > t->queue_max ||
+	if (q->num == 0 || q->num > t->queue_max ||
 	    virtq_init(&q->vq, t->mem, (uint16_t)q->num, q->desc, q->driver, q->device,
 		       negotiated(t, VIRTIO_RING_F_EVENT_IDX),
 		       negotiated(t, VIRTIO_RING_F_INDIRECT_DESC))) {
+		memset(&q->vq, 0, sizeof(q->vq));
 		char why[96];
 		snprintf(why, sizeof(why), "queue %u: bad size %u or ring address", q->index,
 			 q->num);
@@ -213,33 +311,7 @@ static void set_addr_half(uint64_t *reg, uint32_t val, bool high)
 	    high ? (*reg & 0xFFFFFFFFULL) | ((uint64_t)val << 32) : (*reg & ~0xFFFFFFFFULL) | val;
 }
 
-static void write_queue_reg(struct virtio_mmio *t, uint64_t off, uint32_t val)
-{
-	struct virtio_mmio_queue *q = selected_queue(t);
-	if (!q || !queue_setup_open(t))
-		return;
-	switch (off) {
-	case VIRTIO_MMIO_QUEUE_NUM:
-		q->num = val;
-		break;
-	case VIRTIO_MMIO_QUEUE_READY:
-		set_queue_ready(t, q, val);
-		break;
-	case VIRTIO_MMIO_QUEUE_DESC_LOW:
-	case VIRTIO_MMIO_QUEUE_DESC_HIGH:
-		set_addr_half(&q->desc, val, off == VIRTIO_MMIO_QUEUE_DESC_HIGH);
-		break;
-	case VIRTIO_MMIO_QUEUE_AVAIL_LOW:
-	case VIRTIO_MMIO_QUEUE_AVAIL_HIGH:
-		set_addr_half(&q->driver, val, off == VIRTIO_MMIO_QUEUE_AVAIL_HIGH);
-		break;
-	case VIRTIO_MMIO_QUEUE_USED_LOW:
-	case VIRTIO_MMIO_QUEUE_USED_HIGH:
-		set_addr_half(&q->device, val, off == VIRTIO_MMIO_QUEUE_USED_HIGH);
-		break;
-	}
-}
-
+/* The value of a readable register. Callers hold t->lock. */
 static uint32_t read_reg(struct virtio_mmio *t, uint64_t off)
 {
 	struct virtio_mmio_queue *q = selected_queue(t);
@@ -280,16 +352,18 @@ static uint32_t read_reg(struct virtio_mmio *t, uint64_t off)
 	case VIRTIO_MMIO_SHM_LEN_HIGH:
 	case VIRTIO_MMIO_SHM_BASE_LOW:
 	case VIRTIO_MMIO_SHM_BASE_HIGH:
-		return 0xFFFFFFFF; /* no shared memory regions */
+		return 0xFFFFFFFF; /* no shared memory regions (4.2.2) */
 	case VIRTIO_MMIO_CONFIG_GENERATION:
 		return t->config_generation;
 	default:
-		return 0; /* write-only or reserved */
+		return 0;
 	}
 }
 
+/* The effect of a write reg_rules allowed (Status aside). Callers hold t->lock. */
 static void write_reg(struct virtio_mmio *t, uint64_t off, uint32_t val)
 {
+	struct virtio_mmio_queue *q = selected_queue(t);
 	switch (off) {
 	case VIRTIO_MMIO_DEVICE_FEATURES_SEL:
 		t->dev_features_sel = val;
@@ -298,9 +372,7 @@ static void write_reg(struct virtio_mmio *t, uint64_t off, uint32_t val)
 		t->drv_features_sel = val;
 		break;
 	case VIRTIO_MMIO_DRIVER_FEATURES:
-		/* Features are fixed once FEATURES_OK is set. */
-		if ((t->status & VIRTIO_CONFIG_S_DRIVER) &&
-		    !(t->status & VIRTIO_CONFIG_S_FEATURES_OK) && t->drv_features_sel < 2) {
+		if (t->drv_features_sel < 2) {
 			unsigned shift = 32 * t->drv_features_sel;
 			t->driver_features = (t->driver_features & ~(0xFFFFFFFFULL << shift)) |
 					     ((uint64_t)val << shift);
@@ -310,17 +382,41 @@ static void write_reg(struct virtio_mmio *t, uint64_t off, uint32_t val)
 		t->queue_sel = val;
 		break;
 	case VIRTIO_MMIO_QUEUE_NOTIFY:
-		/* Reached only without a matching ioeventfd (tests, or a bad queue index). */
+		/*
+		 * Reached only without a matching ioeventfd (tests, or a queue index that does not
+		 * exist, which is ignored). A kick on a queue that is not ready wakes nobody.
+		 */
 		if (val < t->nqueues)
 			eventfd_write(t->queues[val].notify_fd, 1);
 		break;
 	case VIRTIO_MMIO_INTERRUPT_ACK:
 		atomic_fetch_and(&t->interrupt_status, ~val);
 		break;
-	default:
-		write_queue_reg(t, off, val);
+	case VIRTIO_MMIO_QUEUE_NUM:
+		q->num = val;
+		break;
+	case VIRTIO_MMIO_QUEUE_READY:
+		set_queue_ready(t, q, val);
+		break;
+	case VIRTIO_MMIO_QUEUE_DESC_LOW:
+	case VIRTIO_MMIO_QUEUE_DESC_HIGH:
+		set_addr_half(&q->desc, val, off == VIRTIO_MMIO_QUEUE_DESC_HIGH);
+		break;
+	case VIRTIO_MMIO_QUEUE_AVAIL_LOW:
+	case VIRTIO_MMIO_QUEUE_AVAIL_HIGH:
+		set_addr_half(&q->driver, val, off == VIRTIO_MMIO_QUEUE_AVAIL_HIGH);
+		break;
+	case VIRTIO_MMIO_QUEUE_USED_LOW:
+	case VIRTIO_MMIO_QUEUE_USED_HIGH:
+		set_addr_half(&q->device, val, off == VIRTIO_MMIO_QUEUE_USED_HIGH);
 		break;
 	}
+}
+
+/* The rule for a control-register access, or NULL when it is not a 32-bit aligned one. */
+static const struct reg_rule *control_access(uint64_t offset, unsigned size)
+{
+	return size == 4 && !(offset & 3) ? reg_rule(offset) : NULL;
 }
 
 static void mmio_read(void *opaque, uint64_t offset, void *data, unsigned size)
@@ -328,13 +424,14 @@ static void mmio_read(void *opaque, uint64_t offset, void *data, unsigned size)
 	struct virtio_mmio *t = opaque;
 	memset(data, 0, size);
 	if (offset >= VIRTIO_MMIO_CONFIG) {
+		/* Bytes wholly inside the config space read as they are; anything else as 0. */
 		uint64_t off = offset - VIRTIO_MMIO_CONFIG;
 		if (off < t->ops->config_size && size <= t->ops->config_size - off)
 			t->ops->config_read(t->dev, (uint32_t)off, data, size);
 		return;
 	}
-	/* Control registers are 32-bit, aligned (4.2.2.2); anything else reads as 0. */
-	if (size != 4 || (offset & 3))
+	const struct reg_rule *r = control_access(offset, size);
+	if (!r || !r->readable)
 		return;
 	pthread_mutex_lock(&t->lock);
 	uint32_t v = read_reg(t, offset);
@@ -346,7 +443,9 @@ static void mmio_write(void *opaque, uint64_t offset, const void *data, unsigned
 {
 	struct virtio_mmio *t = opaque;
 	/* Config space is read-only for every kvmini device. */
-	if (offset >= VIRTIO_MMIO_CONFIG || size != 4 || (offset & 3))
+	const struct reg_rule *r =
+	    offset < VIRTIO_MMIO_CONFIG ? control_access(offset, size) : NULL;
+	if (!r || r->write == WR_NEVER)
 		return;
 	uint32_t val;
 	memcpy(&val, data, 4);
@@ -357,7 +456,8 @@ static void mmio_write(void *opaque, uint64_t offset, const void *data, unsigned
 		return;
 	}
 	pthread_mutex_lock(&t->lock);
-	write_reg(t, offset, val);
+	if (write_allowed(t, r->write))
+		write_reg(t, offset, val);
 	pthread_mutex_unlock(&t->lock);
 }
 
@@ -365,40 +465,10 @@ static const char *mmio_reg_name(void *opaque, uint64_t offset, bool write)
 {
 	(void)opaque;
 	(void)write;
-	static const struct {
-		uint64_t off;
-		const char *name;
-	} names[] = {
-	    {VIRTIO_MMIO_MAGIC_VALUE, "MagicValue"},
-	    {VIRTIO_MMIO_VERSION, "Version"},
-	    {VIRTIO_MMIO_DEVICE_ID, "DeviceID"},
-	    {VIRTIO_MMIO_VENDOR_ID, "VendorID"},
-	    {VIRTIO_MMIO_DEVICE_FEATURES, "DeviceFeatures"},
-	    {VIRTIO_MMIO_DEVICE_FEATURES_SEL, "DeviceFeaturesSel"},
-	    {VIRTIO_MMIO_DRIVER_FEATURES, "DriverFeatures"},
-	    {VIRTIO_MMIO_DRIVER_FEATURES_SEL, "DriverFeaturesSel"},
-	    {VIRTIO_MMIO_QUEUE_SEL, "QueueSel"},
-	    {VIRTIO_MMIO_QUEUE_NUM_MAX, "QueueNumMax"},
-	    {VIRTIO_MMIO_QUEUE_NUM, "QueueNum"},
-	    {VIRTIO_MMIO_QUEUE_READY, "QueueReady"},
-	    {VIRTIO_MMIO_QUEUE_NOTIFY, "QueueNotify"},
-	    {VIRTIO_MMIO_INTERRUPT_STATUS, "InterruptStatus"},
-	    {VIRTIO_MMIO_INTERRUPT_ACK, "InterruptACK"},
-	    {VIRTIO_MMIO_STATUS, "Status"},
-	    {VIRTIO_MMIO_QUEUE_DESC_LOW, "QueueDescLow"},
-	    {VIRTIO_MMIO_QUEUE_DESC_HIGH, "QueueDescHigh"},
-	    {VIRTIO_MMIO_QUEUE_AVAIL_LOW, "QueueDriverLow"},
-	    {VIRTIO_MMIO_QUEUE_AVAIL_HIGH, "QueueDriverHigh"},
-	    {VIRTIO_MMIO_QUEUE_USED_LOW, "QueueDeviceLow"},
-	    {VIRTIO_MMIO_QUEUE_USED_HIGH, "QueueDeviceHigh"},
-	    {VIRTIO_MMIO_CONFIG_GENERATION, "ConfigGeneration"},
-	};
 	if (offset >= VIRTIO_MMIO_CONFIG)
 		return "config space";
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].off == offset)
-			return names[i].name;
-	return NULL;
+	const struct reg_rule *r = reg_rule(offset);
+	return r ? r->name : NULL;
 }
 
 const struct bus_device_ops virtio_mmio_bus_ops = {

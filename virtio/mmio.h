@@ -66,6 +66,7 @@ struct virtio_mmio {
 
 	int stop_fd; /* eventfd that wakes workers to stop */
 	atomic_bool stopping;
+	atomic_bool halted; /* DEVICE_NEEDS_RESET is set: workers serve nothing until reset */
 	atomic_uint resets_requested; /* times the device set DEVICE_NEEDS_RESET */
 	char error[128];	      /* why, the last time */
 };

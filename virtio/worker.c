@@ -17,10 +17,19 @@ static bool stopping(const struct virtio_mmio *t)
 	return atomic_load(&t->stopping);
 }
 
-/* One pass of the device over the queue, then the interrupt if the driver wants one. */
 /*
- * Returns whether the device made progress: completed or consumed anything. A device can be
- * unable to (net RX holding a frame larger than the buffers posted so far).
+ * Whether the queue may be served now: not broken, and the device not waiting for a reset
+ * (DEVICE_NEEDS_RESET stops every queue, not only the one that failed).
+ */
+static bool serviceable(const struct virtio_mmio_queue *q)
+{
+	return !q->vq.error && !atomic_load(&q->t->halted);
+}
+
+/*
+ * One pass of the device over the queue, then the interrupt if the driver wants one. Returns
+ * whether the device made progress: completed or consumed anything. A device can be unable
+ * to (net RX holding a frame larger than the buffers posted so far).
  */
 static bool run_device(struct virtio_mmio_queue *q)
 {
@@ -46,7 +55,7 @@ static void service(struct virtio_mmio_queue *q)
 		virtq_set_notify(&q->vq, false);
 		uint16_t seen = virtq_avail_idx(&q->vq);
 		bool progress = run_device(q);
-		if (q->vq.error)
+		if (!serviceable(q))
 			return;
 		virtq_set_notify(&q->vq, true);
 		if (stopping(q->t))
@@ -66,7 +75,7 @@ static void poll_ring(struct virtio_mmio_queue *q)
 {
 	uint64_t budget = (uint64_t)q->poll_us * 1000, deadline = now_ns() + budget;
 	virtq_set_notify(&q->vq, false);
-	while (!stopping(q->t) && !q->vq.error) {
+	while (!stopping(q->t) && serviceable(q)) {
 		if (virtq_has_avail(&q->vq) && run_device(q)) {
 			virtq_set_notify(&q->vq,
 					 false); /* keep the event index away from the driver */
@@ -77,7 +86,7 @@ static void poll_ring(struct virtio_mmio_queue *q)
 			__builtin_ia32_pause();
 		}
 	}
-	if (!q->vq.error) {
+	if (serviceable(q)) {
 		virtq_set_notify(&q->vq, true);
 		if (virtq_has_avail(&q->vq))
 			service(q);
@@ -96,7 +105,12 @@ static void *worker(void *arg)
 	if (q->poll_us)
 		poll_ring(q);
 	while (!stopping(t)) {
-		int extra = t->ops->queue_fd ? t->ops->queue_fd(t->dev, q->index) : -1;
+		/*
+		 * The device's own fd (net RX: the tap) only while the queue can be served: a
+		 * readable fd nobody will read would wake us at once, forever.
+		 */
+		int extra =
+		    t->ops->queue_fd && serviceable(q) ? t->ops->queue_fd(t->dev, q->index) : -1;
 		struct pollfd fds[3] = {{.fd = q->notify_fd, .events = POLLIN},
 					{.fd = t->stop_fd, .events = POLLIN},
 					{.fd = extra, .events = POLLIN}};
@@ -105,8 +119,8 @@ static void *worker(void *arg)
 		if (stopping(t))
 			break;
 		virtio_mmio_take_kicks(q);
-		if (q->vq.error)
-			continue; /* broken until the driver resets the device */
+		if (!serviceable(q))
+			continue; /* kicks are taken and counted; nothing is served until reset */
 		/* Not service() then poll: kicks re-enabled in between would invite one more. */
 		if (q->poll_us)
 			poll_ring(q);

@@ -392,6 +392,62 @@ static void test_write_through_without_flush(void **state)
 	f->disk.ops = &disk_file_ops;
 }
 
+/* A backend that moves nothing: lets a test describe a huge transfer without touching RAM. */
+static int null_readv(struct disk *d, const struct iovec *iov, unsigned n, uint64_t off)
+{
+	(void)d, (void)iov, (void)n, (void)off;
+	return 0;
+}
+
+/*
+ * Regression: a read whose writable buffers add up to 2 GiB or more (here nine 256 MiB
+ * descriptors over one buffer) once overflowed the int that carried the written length, so
+ * the chain was completed with a wrong used length. Guest RAM is 3 GiB of reserved, never
+ * touched address space; the backend moves nothing, so the test costs no memory.
+ */
+static void test_read_over_2g_used_len(void **state)
+{
+	(void)state;
+	struct fake_ring r;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(gm_alloc(&r.gm, 3ULL << 30), 0);
+	r.size = QSIZE;
+	r.desc = gm_ptr(&r.gm, FR_DESC, 16ULL * QSIZE);
+	r.avail = gm_ptr(&r.gm, FR_AVAIL, 6 + 2ULL * QSIZE);
+	r.used = gm_ptr(&r.gm, FR_USED, 6 + 8ULL * QSIZE);
+	struct disk_ops ops = disk_file_ops;
+	ops.readv = null_readv;
+	struct disk disk = {.ops = &ops, .fd = -1, .size = 8ULL << 30};
+	struct virtio_blk blk;
+	virtio_blk_init(&blk, &disk, "big", 1);
+	struct virtq vq;
+	assert_int_equal(virtq_init(&vq, &r.gm, QSIZE, FR_DESC, FR_AVAIL, FR_USED, false, false),
+			 0);
+
+	struct virtio_blk_outhdr *h = fr_ptr(&r, BF_HDR);
+	*h = (struct virtio_blk_outhdr){.type = VIRTIO_BLK_T_IN, .sector = 0};
+	*(uint8_t *)fr_ptr(&r, BF_STATUS) = 0xEE;
+	const uint32_t piece = 256u << 20;
+	const unsigned npieces = 9; /* 2.25 GiB */
+	fr_desc(&r, 0, BF_HDR, 16, VRING_DESC_F_NEXT, 1);
+	for (unsigned i = 1; i <= npieces; i++)
+		fr_desc(&r, (uint16_t)i, 1ULL << 30, piece, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE,
+			(uint16_t)(i + 1));
+	fr_desc(&r, npieces + 1, BF_STATUS, 1, VRING_DESC_F_WRITE, 0);
+	fr_publish(&r, 0);
+
+	struct virtq_elem *elem = malloc(sizeof(*elem));
+	virtio_blk_ops.handle_queue(&blk, 0, &vq, elem);
+	free(elem);
+	assert_int_equal(vq.error, VQ_OK);
+	assert_int_equal(fr_used_idx(&r), 1);
+	struct vring_used_elem u = fr_used(&r, 0);
+	assert_int_equal(u.id, 0);
+	assert_int_equal(u.len, (uint64_t)piece * npieces + 1);
+	assert_int_equal(*(uint8_t *)fr_ptr(&r, BF_STATUS), VIRTIO_BLK_S_OK);
+	gm_free(&r.gm);
+}
+
 static void test_config(void **state)
 {
 	struct fix *f = *state;
@@ -468,6 +524,7 @@ int main(void)
 	    T(test_backend_error),
 	    T(test_image_shrank),
 	    T(test_write_through_without_flush),
+	    cmocka_unit_test(test_read_over_2g_used_len),
 	    T(test_config),
 	    TRO(test_config_readonly),
 	    cmocka_unit_test(test_open_errors),
