@@ -84,11 +84,19 @@ static size_t frame_limit(const struct virtio_net *n)
 	return (size_t)n->config.mtu + 14 + 4; /* Ethernet header and a VLAN tag */
 }
 
+/*
+ * One frame to the tap. A tap whose queue is full gets one short wait; if it is still full the
+ * frame is dropped, and so is every frame after it, without waiting, until a write succeeds
+ * again. So a backend that stops draining costs a queue worker at most ~10 ms per pass, and
+ * never holds up a reset or shutdown that waits for the worker.
+ */
 static bool send_frame(struct virtio_net *n, const struct iovec *iov, unsigned cnt)
 {
-	for (int tries = 0; tries < 100; tries++) {
-		if (writev(n->fd, iov, (int)cnt) >= 0)
+	for (int waited = 0;;) {
+		if (writev(n->fd, iov, (int)cnt) >= 0) {
+			n->tx_congested = false;
 			return true;
+		}
 		if (errno == EINTR)
 			continue;
 		if (errno == EIO)
@@ -98,11 +106,14 @@ static bool send_frame(struct virtio_net *n, const struct iovec *iov, unsigned c
 			backend_failed(n, "write to the tap", errno);
 			return false;
 		}
-		/* The tap's queue is full: wait briefly for room rather than spin. */
+		if (n->tx_congested || waited) {
+			n->tx_congested = true;
+			return false;
+		}
 		struct pollfd p = {.fd = n->fd, .events = POLLOUT};
 		poll(&p, 1, 10);
+		waited = 1;
 	}
-	return false;
 }
 
 static void tx(struct virtio_net *n, struct virtq *vq, struct virtq_elem *e)

@@ -37,6 +37,8 @@ struct virtio_net {
 	size_t rx_len;
 	bool rx_pending;   /* a frame read from the tap, waiting for guest buffers */
 	bool backend_dead; /* the tap failed (deleted?): stop using it */
+	bool
+	    tx_congested; /* TX worker: the tap stayed full; drop without waiting until it drains */
 
 	atomic_ullong rx_frames, tx_frames, rx_bytes, tx_bytes;
 	atomic_ullong rx_dropped; /* frames the guest had no (or too small) buffers for */
