@@ -183,7 +183,7 @@ static void blk_handle_queue(void *dev, unsigned q, struct virtq *vq, struct vir
 {
 	struct virtio_blk *b = dev;
 	(void)q;
-	while (virtq_pop(vq, elem) > 0) {
+	for (unsigned n = 0; n < vq->size && virtq_pop(vq, elem) > 0; n++) {
 		uint32_t written;
 		if (virtio_blk_request(b, elem, &written)) {
 			/* Nowhere to say how it went: completed empty; the driver must reset us. */

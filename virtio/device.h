@@ -22,7 +22,10 @@ struct virtio_device_ops {
 	int (*activate)(void *dev, uint64_t features);
 	/*
 	 * On queue q's worker thread: pop and complete chains until virtq_pop returns 0 (empty) or
-	 * -1 (broken). Completion interrupts are the transport's business.
+	 * -1 (broken), or one queue's worth (vq->size) has been done: the worker calls again while
+	 * more is available, and looks for a stop request in between, so a guest that keeps the
+	 * ring full cannot hold up a reset or shutdown. Completion interrupts are the transport's
+	 * business.
 	 */
 	void (*handle_queue)(void *dev, unsigned q, struct virtq *vq, struct virtq_elem *scratch);
 	/* After every worker has stopped: forget all driver-visible state. */

@@ -118,7 +118,7 @@ static bool send_frame(struct virtio_net *n, const struct iovec *iov, unsigned c
 
 static void tx(struct virtio_net *n, struct virtq *vq, struct virtq_elem *e)
 {
-	while (virtq_pop(vq, e) > 0) {
+	for (unsigned k = 0; k < vq->size && virtq_pop(vq, e) > 0; k++) {
 		/* Drop, count, go on: a transmit chain is all device-readable, header first. */
 		size_t frame = e->out_len >= NET_HDR_LEN ? e->out_len - NET_HDR_LEN : 0;
 		bool ok = !e->nin && e->out_len >= NET_HDR_LEN && frame <= frame_limit(n) &&
@@ -236,7 +236,8 @@ static bool deliver(struct virtio_net *n, struct virtq *vq, struct virtq_elem *e
 
 static void rx(struct virtio_net *n, struct virtq *vq, struct virtq_elem *e)
 {
-	while (!n->backend_dead && !vq->error) {
+	/* At most a queue's worth of frames a call: a flood from the host side is batched too. */
+	for (unsigned k = 0; k < vq->size && !n->backend_dead && !vq->error; k++) {
 		if (!n->rx_pending && !read_frame(n))
 			return;
 		if (n->rx_len - NET_HDR_LEN > frame_limit(n)) {

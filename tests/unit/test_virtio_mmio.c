@@ -680,6 +680,53 @@ static void test_halted_net_rx_does_not_spin(void **state)
 	fr_free(&r);
 }
 
+struct flooder {
+	struct fix *f;
+	atomic_bool stop;
+	atomic_ulong published;
+};
+
+/* A second "vCPU" that keeps the ring full of 64 KiB reads (one chain, published again). */
+static void *flood(void *arg)
+{
+	struct flooder *fl = arg;
+	struct fake_ring *r = &fl->f->r;
+	while (!atomic_load(&fl->stop)) {
+		if ((uint16_t)(r->avail_idx - fr_used_idx(r)) < QSIZE) {
+			fr_publish(r, 0);
+			atomic_fetch_add(&fl->published, 1);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A guest that keeps its ring full from one vCPU while another resets the device: the reset
+ * must not wait for the flood to end (a worker serves at most a queue's worth per pass and
+ * looks for the stop request in between).
+ */
+static void test_reset_during_flood(void **state)
+{
+	struct fix *f = *state;
+	bring_up(f, V1);
+	bf_request(&f->r, 0, VIRTIO_BLK_T_IN, 0, BF_DATA, 65536, true);
+	struct flooder fl = {.f = f};
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, flood, &fl), 0);
+	while (atomic_load(&fl.published) < 500)
+		usleep(1000);
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	wr(f, VIRTIO_MMIO_STATUS, 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	atomic_store(&fl.stop, true);
+	pthread_join(th, NULL);
+	double ms = (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;
+	assert_true(ms < 500);
+	assert_false(f->t.queues[0].running);
+	assert_true(atomic_load(&f->t.queues[0].chains) > 100);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -708,6 +755,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_needs_reset_stops_every_queue, setup_two_queues,
 					    teardown),
 	    cmocka_unit_test(test_halted_net_rx_does_not_spin),
+	    cmocka_unit_test_setup_teardown(test_reset_during_flood, setup_polling, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
