@@ -190,8 +190,10 @@ static int setup_driver(struct driver *d, struct virtio_blk *blk, unsigned poll_
 	struct err err;
 	memset(d, 0, sizeof(*d));
 	d->poll = poll_us != 0;
-	if (gm_alloc(&d->gm, RAM) || virtio_mmio_init(&d->t, &virtio_blk_ops, blk, &d->gm,
-						      0xD0000000, 16, 1, QSIZE, poll_us, &err)) {
+	if (gm_alloc(&d->gm, RAM) ||
+	    virtio_mmio_init(&d->t, &virtio_blk_ops, blk, &d->gm, 0xD0000000, 16, 1, QSIZE, poll_us,
+			     &err) ||
+	    virtio_mmio_spawn_workers(&d->t, NULL, NULL, &err)) {
 		fprintf(stderr, "bench: set-up failed\n");
 		return -1;
 	}

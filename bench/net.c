@@ -370,7 +370,8 @@ int main(void)
 	struct virtio_net net;
 	if (gm_alloc(&g.gm, RAM) || virtio_net_init(&net, tap.fd, &tap, TAP, NULL, 1500) ||
 	    virtio_mmio_init(&g.t, &virtio_net_ops, &net, &g.gm, 0xD0000000, 16, 2, QSIZE, 0,
-			     &err)) {
+			     &err) ||
+	    virtio_mmio_spawn_workers(&g.t, NULL, NULL, &err)) {
 		fprintf(stderr, "bench/net: set-up failed\n");
 		return 1;
 	}

@@ -500,6 +500,8 @@ int virtio_mmio_init(struct virtio_mmio *t, const struct virtio_device_ops *ops,
 		q->index = i;
 		q->poll_us = poll_us;
 		pthread_mutex_init(&q->count_lock, NULL);
+		pthread_mutex_init(&q->park_lock, NULL);
+		pthread_cond_init(&q->park_cond, NULL);
 		q->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		q->elem = malloc(sizeof(*q->elem));
 		if (q->notify_fd < 0 || !q->elem)
@@ -509,14 +511,29 @@ int virtio_mmio_init(struct virtio_mmio *t, const struct virtio_device_ops *ops,
 	return 0;
 }
 
+int virtio_mmio_spawn_workers(struct virtio_mmio *t,
+			      void (*thread_init)(void *ctx, struct virtio_mmio_queue *q),
+			      void *ctx, struct err *err)
+{
+	t->thread_init = thread_init;
+	t->thread_ctx = ctx;
+	int rc = vq_workers_spawn(t);
+	if (rc)
+		return err_set(err, "%s: cannot create its queue threads: %s", t->ops->name,
+			       strerror(rc));
+	return 0;
+}
+
 void virtio_mmio_destroy(struct virtio_mmio *t)
 {
 	if (t->queues) {
-		vq_workers_stop(t);
+		vq_workers_join(t);
 		for (unsigned i = 0; i < t->nqueues; i++) {
 			if (t->queues[i].notify_fd >= 0)
 				close(t->queues[i].notify_fd);
 			pthread_mutex_destroy(&t->queues[i].count_lock);
+			pthread_mutex_destroy(&t->queues[i].park_lock);
+			pthread_cond_destroy(&t->queues[i].park_cond);
 			free(t->queues[i].elem);
 		}
 	}

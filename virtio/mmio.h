@@ -38,8 +38,13 @@ struct virtio_mmio_queue {
 	struct virtq_elem *elem; /* the worker's scratch chain */
 	int notify_fd;		 /* eventfd the guest's QueueNotify lands on */
 	unsigned poll_us;	 /* 0: sleep until notified */
-	pthread_t thread;
-	bool running;
+	pthread_t thread;	 /* lives from virtio_mmio_spawn_workers() to destroy */
+	bool spawned;
+	bool running; /* a session is live (DRIVER_OK .. reset); the transport's view */
+	/* The thread's parking place between sessions; see virtio/worker.c. */
+	pthread_mutex_t park_lock;
+	pthread_cond_t park_cond;
+	bool go, busy, quit;
 	pthread_mutex_t count_lock; /* notifies + what still waits in notify_fd, consistently */
 	uint64_t notifies;	    /* kicks consumed: each is one guest write to QueueNotify */
 	atomic_ullong chains;	    /* chains the device completed */
@@ -64,6 +69,10 @@ struct virtio_mmio {
 	atomic_uint interrupt_status;
 	struct virtio_mmio_queue *queues;
 
+	/* Called first on every queue thread, e.g. to confine it (set before spawning). */
+	void (*thread_init)(void *ctx, struct virtio_mmio_queue *q);
+	void *thread_ctx;
+
 	int stop_fd; /* eventfd that wakes workers to stop */
 	atomic_bool stopping;
 	atomic_bool halted; /* DEVICE_NEEDS_RESET is set: workers serve nothing until reset */
@@ -76,6 +85,13 @@ extern const struct bus_device_ops virtio_mmio_bus_ops;
 int virtio_mmio_init(struct virtio_mmio *t, const struct virtio_device_ops *ops, void *dev,
 		     const struct guest_mem *mem, uint64_t base, unsigned irq, unsigned nqueues,
 		     uint16_t queue_max, unsigned poll_us, struct err *err);
+/*
+ * Creates the queue threads, parked until the driver sets DRIVER_OK. thread_init (may be
+ * NULL) runs first on each. Call once, before the guest runs. Returns 0 or -1 with err set.
+ */
+int virtio_mmio_spawn_workers(struct virtio_mmio *t,
+			      void (*thread_init)(void *ctx, struct virtio_mmio_queue *q),
+			      void *ctx, struct err *err);
 void virtio_mmio_destroy(struct virtio_mmio *t);
 int virtio_mmio_register(struct virtio_mmio *t, struct bus *mmio);
 

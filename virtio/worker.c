@@ -93,9 +93,9 @@ static void poll_ring(struct virtio_mmio_queue *q)
 	}
 }
 
-static void *worker(void *arg)
+/* One session of a queue, from DRIVER_OK until the transport asks its workers to stop. */
+static void serve(struct virtio_mmio_queue *q)
 {
-	struct virtio_mmio_queue *q = arg;
 	struct virtio_mmio *t = q->t;
 	/*
 	 * A polling queue starts polling. A notified one just waits: a chain published before we
@@ -127,13 +127,56 @@ static void *worker(void *arg)
 		else
 			service(q);
 	}
+}
+
+/*
+ * A queue's thread lives as long as the transport: created at set-up (so it can confine
+ * itself before the guest runs, and a guest cannot make kvmini create threads), it parks
+ * until DRIVER_OK, serves one session, and parks again at reset.
+ */
+static void *worker(void *arg)
+{
+	struct virtio_mmio_queue *q = arg;
+	struct virtio_mmio *t = q->t;
+	if (t->thread_init)
+		t->thread_init(t->thread_ctx, q);
+	pthread_mutex_lock(&q->park_lock);
+	for (;;) {
+		while (!q->go && !q->quit)
+			pthread_cond_wait(&q->park_cond, &q->park_lock);
+		if (q->quit)
+			break;
+		q->busy = true;
+		pthread_mutex_unlock(&q->park_lock);
+		serve(q);
+		pthread_mutex_lock(&q->park_lock);
+		q->go = q->busy = false;
+		pthread_cond_broadcast(&q->park_cond);
+	}
+	pthread_mutex_unlock(&q->park_lock);
 	return NULL;
+}
+
+int vq_workers_spawn(struct virtio_mmio *t)
+{
+	for (unsigned i = 0; i < t->nqueues; i++) {
+		struct virtio_mmio_queue *q = &t->queues[i];
+		int rc = pthread_create(&q->thread, NULL, worker, q);
+		if (rc)
+			return rc;
+		q->spawned = true;
+	}
+	return 0;
 }
 
 int vq_worker_start(struct virtio_mmio_queue *q)
 {
-	if (pthread_create(&q->thread, NULL, worker, q))
+	if (!q->spawned)
 		return -1;
+	pthread_mutex_lock(&q->park_lock);
+	q->go = true;
+	pthread_cond_broadcast(&q->park_cond);
+	pthread_mutex_unlock(&q->park_lock);
 	q->running = true;
 	return 0;
 }
@@ -144,11 +187,29 @@ void vq_workers_stop(struct virtio_mmio *t)
 	eventfd_write(t->stop_fd, 1);
 	for (unsigned i = 0; i < t->nqueues; i++) {
 		struct virtio_mmio_queue *q = &t->queues[i];
-		if (q->running)
-			pthread_join(q->thread, NULL);
+		pthread_mutex_lock(&q->park_lock);
+		while (q->go || q->busy)
+			pthread_cond_wait(&q->park_cond, &q->park_lock);
+		pthread_mutex_unlock(&q->park_lock);
 		q->running = false;
 	}
 	eventfd_t v;
 	eventfd_read(t->stop_fd, &v);
 	atomic_store(&t->stopping, false);
+}
+
+void vq_workers_join(struct virtio_mmio *t)
+{
+	vq_workers_stop(t);
+	for (unsigned i = 0; i < t->nqueues; i++) {
+		struct virtio_mmio_queue *q = &t->queues[i];
+		if (!q->spawned)
+			continue;
+		pthread_mutex_lock(&q->park_lock);
+		q->quit = true;
+		pthread_cond_broadcast(&q->park_cond);
+		pthread_mutex_unlock(&q->park_lock);
+		pthread_join(q->thread, NULL);
+		q->spawned = false;
+	}
 }

@@ -9,9 +9,19 @@
 
 #include "virtio/mmio.h"
 
+/*
+ * Creates t's queue threads, parked until DRIVER_OK; each first calls t->thread_init, if set.
+ * Returns 0 or an errno value.
+ */
+int vq_workers_spawn(struct virtio_mmio *t);
+
+/* Starts q's session (DRIVER_OK). -1 when q has no thread. */
 int vq_worker_start(struct virtio_mmio_queue *q);
 
-/* Stops and joins every running worker of t. Must not be called with t->lock held. */
+/* Ends every session and waits until each thread is parked. Not with t->lock held. */
 void vq_workers_stop(struct virtio_mmio *t);
+
+/* Stops, then ends and joins every thread (teardown). */
+void vq_workers_join(struct virtio_mmio *t);
 
 #endif

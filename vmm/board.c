@@ -102,7 +102,9 @@ static int plug_virtio(struct board *b, struct vm *vm, const struct kvmini_confi
 	b->nvirtio++;
 	if (virtio_mmio_register(t, &vm->mmio))
 		return err_set(err, "virtio device ranges overlap (a kvmini bug)");
-	return wire_to_kvm(vm, t, err);
+	if (wire_to_kvm(vm, t, err))
+		return -1;
+	return virtio_mmio_spawn_workers(t, NULL, NULL, err);
 }
 
 /* Returns 0 or a kvmini exit status. */

@@ -240,7 +240,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = virtio_mmio_init(&t, &virtio_blk_ops, &blk, &gm, 0, 16, nq, BLK_QUEUE_SIZE,
 				      poll_us, &err);
 	}
-	if (rc)
+	if (rc || virtio_mmio_spawn_workers(&t, NULL, NULL, &err))
 		abort();
 
 	uint8_t op;

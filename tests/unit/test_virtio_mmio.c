@@ -50,7 +50,8 @@ static int setup_poll(void **state, unsigned poll_us)
 		return -1;
 	virtio_blk_init(&f->blk, &f->disk, "s", 1);
 	if (virtio_mmio_init(&f->t, &virtio_blk_ops, &f->blk, &f->r.gm, BASE, 16, 1, BLK_QUEUE_SIZE,
-			     poll_us, &err))
+			     poll_us, &err) ||
+	    virtio_mmio_spawn_workers(&f->t, NULL, NULL, &err))
 		return -1;
 	*state = f;
 	return 0;
@@ -600,8 +601,10 @@ static int setup_two_queues(void **state)
 	virtio_mmio_destroy(&f->t);
 	struct err err;
 	virtio_blk_init(&f->blk, &f->disk, "s", 2);
-	return virtio_mmio_init(&f->t, &virtio_blk_ops, &f->blk, &f->r.gm, BASE, 16, 2,
-				BLK_QUEUE_SIZE, 0, &err);
+	if (virtio_mmio_init(&f->t, &virtio_blk_ops, &f->blk, &f->r.gm, BASE, 16, 2, BLK_QUEUE_SIZE,
+			     0, &err))
+		return -1;
+	return virtio_mmio_spawn_workers(&f->t, NULL, NULL, &err);
 }
 
 static uint64_t thread_cpu_ns(pthread_t th)
@@ -632,6 +635,7 @@ static void test_halted_net_rx_does_not_spin(void **state)
 	assert_int_equal(virtio_mmio_init(&t, &virtio_net_ops, &net, &r.gm, BASE, 16, 2,
 					  NET_QUEUE_SIZE, 0, &err),
 			 0);
+	assert_int_equal(virtio_mmio_spawn_workers(&t, NULL, NULL, &err), 0);
 	uint32_t v;
 #define W(off, val) (v = (val), virtio_mmio_bus_ops.write(&t, (off), &v, 4))
 	W(VIRTIO_MMIO_STATUS, S_ACK);

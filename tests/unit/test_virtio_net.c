@@ -373,6 +373,7 @@ static void test_rx_short_of_buffers_sleeps(void **state)
 	struct err err;
 	assert_int_equal(
 	    virtio_mmio_init(&t, &ops, &f->net, &f->rx.gm, 0xD0000000, 16, 2, QSIZE, 0, &err), 0);
+	assert_int_equal(virtio_mmio_spawn_workers(&t, NULL, NULL, &err), 0);
 	uint64_t feat = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_NET_F_MRG_RXBUF) |
 			(1ULL << VIRTIO_RING_F_EVENT_IDX);
 	wr(&t, VIRTIO_MMIO_STATUS, 1);
