@@ -271,6 +271,59 @@ static void test_hostile_polling_no_event_idx(void **s)
 	hostile("vpoll=1 veventidx=0");
 }
 
+/*
+ * (f2) test=mmio-hostile: the transport's register rules under abuse (status order, queue
+ * registers at the wrong time or with bad values, selectors and kicks out of range, resets with
+ * requests in flight, every access size over the registers and config space). Every case ok,
+ * kvmini alive and serving after each, in each mode; nothing but reads, so the image is
+ * untouched.
+ */
+#define MMIO_HOSTILE_CASES 32
+static void mmio_hostile(const char *disk_opts, const char *words)
+{
+	char img[256], spec[300], cmdline[160], summary[64];
+	path_in_tmp(img, sizeof(img), "m.img");
+	make_image(img, 64);
+	snprintf(spec, sizeof(spec), "%s%s", img, disk_opts);
+	/* The guest checks config space against this capacity and sector 0 against this seed. */
+	snprintf(cmdline, sizeof(cmdline), "test=mmio-hostile capacity=64 seed=%d %s", BG_SEED,
+		 words);
+	const char *disks[] = {spec, NULL};
+	run_guest(cmdline, disks, "--verbose");
+	expect_status(0);
+	/* Not just "FAIL": ok lines may name the FAILED status bit. */
+	if (strstr(res.out, ": FAIL ("))
+		fail_msg("an mmio-hostile case failed:\n%s", res.out);
+	/* The crash: refused, NEEDS_RESET, never live, and fine after a reset. */
+	expect_out("mmio-hostile: re-armed queue with bad size: ok (QueueReady 0, Status 0x4b, "
+		   "0x4b after DRIVER_OK, kick not served)\n");
+	snprintf(summary, sizeof(summary), "mmio-hostile: %d/%d cases ok\n", MMIO_HOSTILE_CASES,
+		 MMIO_HOSTILE_CASES);
+	expect_out(summary);
+	if (!strstr(res.err, "asked for a reset"))
+		fail_msg("kvmini did not report the resets:\n%s", res.err);
+	expect_untouched(img);
+	unlink(img);
+}
+
+static void test_mmio_hostile(void **s)
+{
+	(void)s;
+	mmio_hostile("", "");
+}
+
+static void test_mmio_hostile_device_polling(void **s)
+{
+	(void)s;
+	mmio_hostile(",poll=200", "");
+}
+
+static void test_mmio_hostile_guest_polling(void **s)
+{
+	(void)s;
+	mmio_hostile("", "vpoll=1");
+}
+
 /* (g) GET_ID returns the serial from --disk ...,serial=S, the default, and a full 20 bytes. */
 static void test_blk_id(void **s)
 {
@@ -551,6 +604,9 @@ int main(void)
 	    cmocka_unit_test(test_flush_then_sigkill),
 	    cmocka_unit_test(test_hostile),
 	    cmocka_unit_test(test_hostile_polling_no_event_idx),
+	    cmocka_unit_test(test_mmio_hostile),
+	    cmocka_unit_test(test_mmio_hostile_device_polling),
+	    cmocka_unit_test(test_mmio_hostile_guest_polling),
 	    cmocka_unit_test(test_blk_id),
 	    cmocka_unit_test(test_dtb_and_cmdline),
 	    cmocka_unit_test(test_cmdline_mode_io),

@@ -62,6 +62,16 @@ static inline void mmio_write8(u64 addr, u8 v)
 	*(volatile u8 *)(uintptr_t)addr = v;
 }
 
+static inline u16 mmio_read16(u64 addr)
+{
+	return *(volatile u16 *)(uintptr_t)addr;
+}
+
+static inline void mmio_write16(u64 addr, u16 v)
+{
+	*(volatile u16 *)(uintptr_t)addr = v;
+}
+
 static inline u32 mmio_read32(u64 addr)
 {
 	return *(volatile u32 *)(uintptr_t)addr;
@@ -70,6 +80,22 @@ static inline u32 mmio_read32(u64 addr)
 static inline void mmio_write32(u64 addr, u32 v)
 {
 	*(volatile u32 *)(uintptr_t)addr = v;
+}
+
+/*
+ * One movq, never two 32-bit halves: a device must see the 8-byte access itself (virtio-mmio
+ * config space takes them, control registers must ignore them).
+ */
+static inline u64 mmio_read64(u64 addr)
+{
+	u64 v;
+	__asm__ volatile("movq %1, %0" : "=r"(v) : "m"(*(volatile u64 *)(uintptr_t)addr));
+	return v;
+}
+
+static inline void mmio_write64(u64 addr, u64 v)
+{
+	__asm__ volatile("movq %1, %0" : "=m"(*(volatile u64 *)(uintptr_t)addr) : "r"(v));
 }
 
 #endif

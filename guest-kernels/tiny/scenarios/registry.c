@@ -19,6 +19,7 @@ const struct scenario scenarios[] = {
     {"blk-flush-wait", scenario_blk_flush_wait},
     {"blk-hostile", scenario_blk_hostile},
     {"blk-exits", scenario_blk_exits},
+    {"mmio-hostile", scenario_mmio_hostile},
     {"ide-rw", scenario_ide_rw},
     {"ide-read", scenario_ide_read},
     {"ide-id", scenario_ide_id},

@@ -36,6 +36,7 @@ int scenario_blk_ro(struct boot_params *bp);
 int scenario_blk_flush_wait(struct boot_params *bp);
 int scenario_blk_hostile(struct boot_params *bp);
 int scenario_blk_exits(struct boot_params *bp);
+int scenario_mmio_hostile(struct boot_params *bp);
 int scenario_ide_rw(struct boot_params *bp);
 int scenario_ide_read(struct boot_params *bp);
 int scenario_ide_id(struct boot_params *bp);
