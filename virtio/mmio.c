@@ -56,36 +56,37 @@ void virtio_mmio_needs_reset(struct virtio_mmio *t, const char *why)
 	pthread_mutex_unlock(&t->lock);
 }
 
+/*
+ * Kick accounting without a second source of truth: every guest write to QueueNotify adds 1
+ * to the queue's eventfd, and whoever reads the eventfd adds what it read to q->notifies.
+ * A sampler (exit statistics, from another thread) must not swallow a kick the worker still
+ * needs to see, so it puts back what it read and remembers it as already counted
+ * (q->credited); the worker's next read subtracts that. Both under count_lock.
+ */
 uint64_t virtio_mmio_take_kicks(struct virtio_mmio_queue *q)
 {
 	eventfd_t kicks = 0;
 	pthread_mutex_lock(&q->count_lock);
-	if (eventfd_read(q->notify_fd, &kicks) == 0)
-		q->notifies += kicks;
+	if (eventfd_read(q->notify_fd, &kicks) == 0) {
+		uint64_t fresh = kicks > q->credited ? kicks - q->credited : 0;
+		q->credited -= kicks - fresh;
+		q->notifies += fresh;
+	}
 	pthread_mutex_unlock(&q->count_lock);
 	return kicks;
 }
 
-/* The eventfd's counter without consuming it: the kernel shows it in fdinfo (hex). */
-static uint64_t pending_kicks(int fd)
-{
-	char path[64], buf[512];
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	FILE *f = fopen(path, "r");
-	uint64_t v = 0;
-	if (!f)
-		return 0;
-	while (fgets(buf, sizeof(buf), f))
-		if (!strncmp(buf, "eventfd-count:", 14))
-			v = strtoull(buf + 14, NULL, 16);
-	fclose(f);
-	return v;
-}
-
 uint64_t virtio_mmio_notifies(struct virtio_mmio_queue *q)
 {
+	eventfd_t kicks = 0;
 	pthread_mutex_lock(&q->count_lock);
-	uint64_t n = q->notifies + pending_kicks(q->notify_fd);
+	if (eventfd_read(q->notify_fd, &kicks) == 0 && kicks) {
+		uint64_t fresh = kicks > q->credited ? kicks - q->credited : 0;
+		q->notifies += fresh;
+		q->credited += fresh;
+		eventfd_write(q->notify_fd, kicks); /* still the worker's to see */
+	}
+	uint64_t n = q->notifies;
 	pthread_mutex_unlock(&q->count_lock);
 	return n;
 }

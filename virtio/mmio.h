@@ -46,7 +46,8 @@ struct virtio_mmio_queue {
 	pthread_cond_t park_cond;
 	bool go, busy, quit;
 	pthread_mutex_t count_lock; /* notifies + what still waits in notify_fd, consistently */
-	uint64_t notifies;	    /* kicks consumed: each is one guest write to QueueNotify */
+	uint64_t notifies;	    /* kicks counted: each is one guest write to QueueNotify */
+	uint64_t credited;	    /* of those, still in notify_fd (put back by a sampler) */
 	atomic_ullong chains;	    /* chains the device completed */
 };
 
