@@ -7,9 +7,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/virtio_ids.h>
+
 #include "boot/acpi.h"
 #include "boot/devicetree.h"
 #include "boot/linux_boot.h"
+#include "vmm/sandbox.h"
 #include "vmm/vcpu.h"
 
 static int write_file(const char *path, const void *data, size_t len, struct err *err)
@@ -83,6 +86,16 @@ static int wire_to_kvm(struct vm *vm, struct virtio_mmio *t, struct err *err)
 	return vm_irqfd(vm, t->irq, t->irq_fd, err);
 }
 
+/* Each virtio queue thread confines itself as the kind of worker it is, before anything else. */
+static void queue_thread_init(void *ctx, struct virtio_mmio_queue *q)
+{
+	const struct vm *vm = ctx;
+	enum sandbox_kind kind = SANDBOX_BLK;
+	if (q->t->ops->device_id == VIRTIO_ID_NET)
+		kind = q->index == NET_RXQ ? SANDBOX_NET_RX : SANDBOX_NET_TX;
+	sandbox_enter(vm->sandbox, kind, -1);
+}
+
 /* Initialises the next virtio slot's transport for dev and wires it to the bus and KVM. */
 static int plug_virtio(struct board *b, struct vm *vm, const struct kvmini_config *cfg,
 		       struct virtio_mmio *t, const struct virtio_device_ops *ops, void *dev,
@@ -104,7 +117,7 @@ static int plug_virtio(struct board *b, struct vm *vm, const struct kvmini_confi
 		return err_set(err, "virtio device ranges overlap (a kvmini bug)");
 	if (wire_to_kvm(vm, t, err))
 		return -1;
-	return virtio_mmio_spawn_workers(t, NULL, NULL, err);
+	return virtio_mmio_spawn_workers(t, queue_thread_init, vm, err);
 }
 
 /* Returns 0 or a kvmini exit status. */

@@ -83,6 +83,10 @@ void cli_usage(FILE *f)
 		"                     open window N, 0 to close; 255 is the calibration window)\n"
 		"  --trace-exits      print every exit that reaches kvmini, decoded, e.g.\n"
 		"                     OUT 0x1f2 <- 0x08  ide: sector count\n"
+		"  --no-sandbox       do not confine kvmini after set-up (for debugging; by\n"
+		"                     default every thread drops privileges and capabilities,\n"
+		"                     loses file-system access and gets a seccomp allowlist)\n"
+		"  --core             allow core dumps of kvmini (guest RAM is left out)\n"
 		"  --verbose          report setup steps and every access to an address no\n"
 		"                     device owns (reads as all-ones, writes dropped)\n"
 		"  -h, --help         this text\n"
@@ -100,6 +104,8 @@ void cli_usage(FILE *f)
 		"  4    KVM internal or emulation error, or failed VM entry (registers printed)\n"
 		"  5    the guest kernel panicked and said so (pvpanic, e.g. Linux with\n"
 		"       CONFIG_PVPANIC_MMIO)\n"
+		"  6    a kvmini thread made a system call its sandbox forbids (a kvmini bug,\n"
+		"       or a guest exploiting one; the thread and call are named on stderr)\n"
 		"  128+sig  kvmini was ended by signal sig (terminal restored)\n",
 		CLI_DEFAULT_CMDLINE, (unsigned long long)(CLI_MIN_MEM >> 20),
 		(unsigned long long)(CLI_MAX_MEM >> 30), CLI_MAX_CPUS, CLI_DEFAULT_CPUS,
@@ -121,6 +127,8 @@ enum {
 	OPT_TRACE_EXITS,
 	OPT_IDE,
 	OPT_NET,
+	OPT_NO_SANDBOX,
+	OPT_CORE,
 };
 
 static const struct option run_options[] = {
@@ -138,6 +146,8 @@ static const struct option run_options[] = {
     {"trace-exits", no_argument, NULL, OPT_TRACE_EXITS},
     {"ide", required_argument, NULL, OPT_IDE},
     {"net", required_argument, NULL, OPT_NET},
+    {"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
+    {"core", no_argument, NULL, OPT_CORE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -319,6 +329,12 @@ enum cli_action cli_parse(int argc, char **argv, struct kvmini_config *cfg, stru
 			break;
 		case OPT_TRACE_EXITS:
 			cfg->trace_exits = true;
+			break;
+		case OPT_NO_SANDBOX:
+			cfg->no_sandbox = true;
+			break;
+		case OPT_CORE:
+			cfg->core = true;
 			break;
 		case OPT_IDE:
 			if (cli_parse_ide(arg, cfg, err))

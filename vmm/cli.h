@@ -23,6 +23,7 @@ enum kvmini_status {
 	KVMINI_EXIT_TRIPLE_FAULT = 3,
 	KVMINI_EXIT_KVM_ERROR = 4, /* KVM internal error, failed entry, unhandled exit */
 	KVMINI_EXIT_PANIC = 5,	   /* the guest kernel panicked (pvpanic) */
+	KVMINI_EXIT_SANDBOX = 6,   /* a kvmini thread made a system call its sandbox forbids */
 };
 
 #define CLI_MAX_DISKS	8
@@ -65,6 +66,8 @@ struct kvmini_config {
 	bool no_acpi;	     /* no ACPI tables */
 	bool exit_stats;     /* print exit statistics when the VM ends */
 	bool trace_exits;    /* print every user-space exit as it happens */
+	bool no_sandbox;     /* do not confine kvmini after set-up */
+	bool core;	     /* allow core dumps (guest RAM is still left out) */
 	char *ide_path;	     /* --ide PATH[,ro]: owned, split in place */
 	bool ide_ro;
 };

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "vmm/cli.h"
+#include "vmm/sandbox.h"
 
 /*
  * The saved terminal state is process-global on purpose: the crash handlers and atexit() that
@@ -128,6 +129,7 @@ static bool read_input(struct console *c)
 static void *console_thread(void *arg)
 {
 	struct console *c = arg;
+	sandbox_enter(c->sandbox, SANDBOX_CONSOLE, -1);
 	for (;;) {
 		struct pollfd fds[4] = {
 		    {.fd = c->stop_fd, .events = POLLIN},
@@ -170,9 +172,10 @@ static void *console_thread(void *arg)
 }
 
 int console_start(struct console *c, int in_fd, struct serial *serial, struct machine_ctl machine,
-		  struct err *err)
+		  const struct sandbox *sb, struct err *err)
 {
 	memset(c, 0, sizeof(*c));
+	c->sandbox = sb;
 	c->in_fd = in_fd;
 	c->serial = serial;
 	c->machine = machine;

@@ -17,6 +17,8 @@
 
 #define CONSOLE_ESCAPE 0x01 /* Ctrl-A */
 
+struct sandbox;
+
 struct console {
 	int in_fd;
 	struct serial *serial;
@@ -30,6 +32,7 @@ struct console {
 	size_t npending;
 	pthread_t thread;
 	bool started;
+	const struct sandbox *sandbox;
 };
 
 /*
@@ -38,9 +41,12 @@ struct console {
  */
 int console_block_signals(struct err *err);
 
-/* Raw mode on in_fd if it is a terminal; then a thread moves input to the UART. */
+/*
+ * Raw mode on in_fd if it is a terminal; then a thread moves input to the UART. The thread
+ * confines itself with sb (vmm/sandbox.h) first.
+ */
 int console_start(struct console *c, int in_fd, struct serial *serial, struct machine_ctl machine,
-		  struct err *err);
+		  const struct sandbox *sb, struct err *err);
 void console_stop(struct console *c);
 
 /* Puts the terminal back as it was; safe to call more than once and from a signal handler. */

@@ -6,6 +6,7 @@
 #include "vmm/board.h"
 #include "vmm/cli.h"
 #include "vmm/console.h"
+#include "vmm/sandbox.h"
 #include "vmm/vm.h"
 
 static int fail(int status, const char *msg)
@@ -22,6 +23,11 @@ static int run(const struct kvmini_config *cfg)
 	if (console_block_signals(&err))
 		return fail(KVMINI_EXIT_FAILURE, err.msg);
 
+	/* Before any thread exists, too: each confines itself with it (vmm/sandbox.h). */
+	static struct sandbox sandbox;
+	if (sandbox_init(&sandbox, !cfg->no_sandbox, cfg->core, &err))
+		return fail(KVMINI_EXIT_FAILURE, err.msg);
+
 	struct vm vm;
 	struct board board;
 	memset(&board, 0, sizeof(board));
@@ -31,15 +37,24 @@ static int run(const struct kvmini_config *cfg)
 		return fail(KVMINI_EXIT_FAILURE, err.msg);
 	}
 	vm.trace_exits = cfg->trace_exits;
+	sandbox.vm_fd = vm.vm_fd;
+	sandbox.tty_fd = isatty(STDIN_FILENO) ? STDIN_FILENO : -1;
+	vm.sandbox = &sandbox;
 	status = board_setup(&board, &vm, cfg, &err);
 	if (status) {
 		board_destroy(&board);
 		vm_destroy(&vm);
 		return fail(status, err.msg);
 	}
+	/* Read only by threads created from here on (vCPUs, the console). */
+	for (unsigned i = 0; i < board.nnets && i < SANDBOX_MAX_FDS; i++)
+		sandbox.tap_fds[sandbox.ntaps++] = board.nets[i].tap.fd;
+	sandbox.guest_ram = vm.mem.mapping;
+	sandbox.guest_ram_size = vm.mem.mapping_size;
 
 	struct console console;
-	if (console_start(&console, STDIN_FILENO, &board.serial, vm_machine_ctl(&vm), &err)) {
+	if (console_start(&console, STDIN_FILENO, &board.serial, vm_machine_ctl(&vm), &sandbox,
+			  &err)) {
 		console_stop(&console);
 		board_destroy(&board);
 		vm_destroy(&vm);

@@ -12,6 +12,7 @@
 #include "boot/cpu_state.h"
 #include "vmm/cli.h"
 #include "vmm/cpuid.h"
+#include "vmm/sandbox.h"
 #include "vmm/vm.h"
 
 /* Sent to a vCPU thread to make KVM_RUN return; its handler does nothing. */
@@ -273,6 +274,13 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&kick);
 	sigaddset(&kick, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+
+	/* Confined before the first guest instruction, and run only once all threads are. */
+	sandbox_enter(vm->sandbox, SANDBOX_VCPU, vcpu->fd);
+	pthread_mutex_lock(&vm->lock);
+	while (!vm->go && !vm->exiting)
+		pthread_cond_wait(&vm->go_cond, &vm->lock);
+	pthread_mutex_unlock(&vm->lock);
 
 	for (;;) {
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {

@@ -12,6 +12,7 @@
 #include "boot/layout.h"
 #include "vmm/cli.h"
 #include "vmm/cpuid.h"
+#include "vmm/sandbox.h"
 #include "vmm/vcpu.h"
 
 void vm_log(const struct vm *vm, const char *fmt, ...)
@@ -99,6 +100,7 @@ int vm_create(struct vm *vm, uint64_t mem_size, unsigned ncpus, bool verbose, st
 	vm->verbose = verbose;
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->exited, NULL);
+	pthread_cond_init(&vm->go_cond, NULL);
 	bus_init(&vm->pio, "pio");
 	bus_init(&vm->mmio, "mmio");
 
@@ -165,6 +167,7 @@ void vm_destroy(struct vm *vm)
 		close(vm->kvm_fd);
 	gm_free(&vm->mem);
 	pthread_cond_destroy(&vm->exited);
+	pthread_cond_destroy(&vm->go_cond);
 	pthread_mutex_destroy(&vm->lock);
 }
 
@@ -178,6 +181,7 @@ void vm_request_exit(struct vm *vm, int status, const char *reason)
 		for (unsigned i = 0; i < vm->ncpus; i++)
 			vcpu_kick(&vm->vcpus[i]);
 		pthread_cond_broadcast(&vm->exited);
+		pthread_cond_broadcast(&vm->go_cond);
 	}
 	pthread_mutex_unlock(&vm->lock);
 }
@@ -194,6 +198,13 @@ int vm_run(struct vm *vm)
 			pthread_mutex_lock(&vm->lock);
 		}
 	}
+	pthread_mutex_unlock(&vm->lock);
+	/* Queue and console threads are confined already, vCPUs before they wait for go. */
+	if (vm->sandbox)
+		sandbox_lockdown(vm->sandbox);
+	pthread_mutex_lock(&vm->lock);
+	vm->go = true;
+	pthread_cond_broadcast(&vm->go_cond);
 	while (!vm->exiting)
 		pthread_cond_wait(&vm->exited, &vm->lock);
 	pthread_mutex_unlock(&vm->lock);

@@ -19,6 +19,8 @@
 
 struct vcpu;
 
+struct sandbox;
+
 struct vm {
 	int kvm_fd;
 	int vm_fd;
@@ -33,8 +35,13 @@ struct vm {
 	struct vcpu *vcpus;
 	struct exit_stats stats;
 
+	/* Set before vm_run(): every thread confines itself with it; NULL runs unconfined. */
+	const struct sandbox *sandbox;
+
 	pthread_mutex_t lock;
 	pthread_cond_t exited;
+	pthread_cond_t go_cond; /* vCPUs wait, confined, until every thread is (vm->go) */
+	bool go;
 	bool exiting;
 	int exit_status;
 	char exit_reason[2048];

@@ -1,0 +1,407 @@
+#include "vmm/sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+#include <linux/if_tun.h>
+#include <linux/kvm.h>
+#include <linux/landlock.h>
+#include <seccomp.h>
+
+#include "vmm/cli.h"
+#include "vmm/console.h"
+
+/*
+ * Sanitizer builds (tests only) run their runtime inside our threads: allocator, shadow
+ * memory, thread bookkeeping and, for ASan, LeakSanitizer at exit, which stops the world from a
+ * thread it clones, reads /proc and ptraces. They get the extra calls below and no Landlock
+ * (LeakSanitizer must open /proc/self/maps). The release build has none of this.
+ */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZER_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SANITIZER_BUILD 1
+#endif
+#endif
+
+static const char *const kind_names[SANDBOX_KINDS] = {
+    [SANDBOX_MAIN] = "main thread",	[SANDBOX_VCPU] = "vCPU",
+    [SANDBOX_CONSOLE] = "console",	[SANDBOX_BLK] = "blk worker",
+    [SANDBOX_NET_RX] = "net RX worker", [SANDBOX_NET_TX] = "net TX worker",
+};
+
+const char *sandbox_kind_name(enum sandbox_kind kind)
+{
+	return (unsigned)kind < SANDBOX_KINDS ? kind_names[kind] : "?";
+}
+
+/*
+ * What every kind may call, whatever it does: memory (glibc's allocator maps, grows and
+ * trims arenas; never executable, see the mmap/mprotect rules), futexes for locks, time,
+ * signals (the vCPU kick's handler returns through rt_sigreturn), and ending the thread or
+ * the process. write is allowed on every kind (fds are all opened during set-up, and the
+ * SIGSYS report itself writes to stderr).
+ */
+static const int common_calls[] = {
+    SCMP_SYS(futex),	       SCMP_SYS(exit),
+    SCMP_SYS(exit_group),      SCMP_SYS(rt_sigreturn),
+    SCMP_SYS(rt_sigprocmask),  SCMP_SYS(madvise),
+    SCMP_SYS(munmap),	       SCMP_SYS(brk),
+    SCMP_SYS(clock_gettime),   SCMP_SYS(clock_nanosleep),
+    SCMP_SYS(nanosleep),       SCMP_SYS(sched_yield),
+    SCMP_SYS(restart_syscall), SCMP_SYS(getpid),
+    SCMP_SYS(gettid),	       SCMP_SYS(write),
+};
+
+/* Each kind's own calls, beyond the common ones and its ioctls (see add_ioctls). */
+static const int main_calls[] = {
+    /* Waits for the vCPUs, then tears down: joins, closes, unmaps, reports on stderr. */
+    SCMP_SYS(read), SCMP_SYS(pread64), SCMP_SYS(close),
+    SCMP_SYS(poll), SCMP_SYS(tgkill),  SCMP_SYS(ioctl),
+};
+static const int vcpu_calls[] = {
+    /* KVM_RUN and its exits: PIO/MMIO to devices, IDE's disk I/O, eventfd kicks and irqfds,
+     * exit statistics from the KVM stats fds, and kicking the other vCPUs at the end. */
+    SCMP_SYS(read),	SCMP_SYS(pread64),   SCMP_SYS(preadv), SCMP_SYS(pwritev),
+    SCMP_SYS(pwrite64), SCMP_SYS(fdatasync), SCMP_SYS(tgkill), SCMP_SYS(ioctl),
+};
+static const int console_calls[] = {
+    /* stdin to the UART, the ending signals through a signalfd, eventfds; raises the UART's
+     * interrupt line (ioctl) and ends the VM (kicks the vCPUs). */
+    SCMP_SYS(read), SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(tgkill), SCMP_SYS(ioctl),
+};
+static const int blk_calls[] = {
+    /* The disk image (read, write, flush, discard and write-zeroes), eventfds, poll. */
+    SCMP_SYS(read),	SCMP_SYS(poll),	     SCMP_SYS(ppoll),
+    SCMP_SYS(preadv),	SCMP_SYS(pwritev),   SCMP_SYS(pread64),
+    SCMP_SYS(pwrite64), SCMP_SYS(fdatasync), SCMP_SYS(fallocate),
+};
+static const int net_calls[] = {
+    /* One frame per read or write on the tap, eventfds, poll. */
+    SCMP_SYS(read), SCMP_SYS(readv), SCMP_SYS(writev), SCMP_SYS(poll), SCMP_SYS(ppoll),
+};
+#ifdef SANITIZER_BUILD
+static const int sanitizer_calls[] = {
+    SCMP_SYS(sigaltstack),  SCMP_SYS(prctl),
+    SCMP_SYS(getrlimit),    SCMP_SYS(prlimit64),
+    SCMP_SYS(openat),	    SCMP_SYS(open),
+    SCMP_SYS(close),	    SCMP_SYS(read),
+    SCMP_SYS(readlink),	    SCMP_SYS(getdents64),
+    SCMP_SYS(lseek),	    SCMP_SYS(fstat),
+    SCMP_SYS(newfstatat),   SCMP_SYS(clone),
+    SCMP_SYS(clone3),	    SCMP_SYS(ptrace),
+    SCMP_SYS(wait4),	    SCMP_SYS(waitid),
+    SCMP_SYS(kill),	    SCMP_SYS(tgkill),
+    SCMP_SYS(rt_sigaction), SCMP_SYS(sched_getaffinity),
+    SCMP_SYS(getppid),	    SCMP_SYS(pipe2),
+    SCMP_SYS(dup2),	    SCMP_SYS(mremap),
+    SCMP_SYS(setrlimit),
+};
+#endif
+
+struct call_list {
+	const int *calls;
+	size_t n;
+};
+#define LIST(a)                                                                                    \
+	{                                                                                          \
+		a, sizeof(a) / sizeof(a[0])                                                        \
+	}
+static const struct call_list kind_calls[SANDBOX_KINDS] = {
+    [SANDBOX_MAIN] = LIST(main_calls),	     [SANDBOX_VCPU] = LIST(vcpu_calls),
+    [SANDBOX_CONSOLE] = LIST(console_calls), [SANDBOX_BLK] = LIST(blk_calls),
+    [SANDBOX_NET_RX] = LIST(net_calls),	     [SANDBOX_NET_TX] = LIST(net_calls),
+};
+
+unsigned sandbox_allowed_count(enum sandbox_kind kind)
+{
+	/* mmap and mprotect (restricted) come on top of the lists. */
+	return (unsigned)(sizeof(common_calls) / sizeof(common_calls[0]) + kind_calls[kind].n + 2);
+}
+
+/* Syscall names for the SIGSYS report, resolved before any filter (the handler can't). */
+#define MAX_SYSCALL 512
+static const char *syscall_names[MAX_SYSCALL];
+static __thread const char *thread_kind = "thread";
+
+static void put(char **p, const char *end, const char *s)
+{
+	while (*s && *p < end)
+		*(*p)++ = *s++;
+}
+
+/* Async-signal-safe: a static table, a stack buffer, write(2), _exit(2). */
+static void sigsys_handler(int sig, siginfo_t *info, void *uctx)
+{
+	(void)sig;
+	(void)uctx;
+	int nr = info->si_syscall;
+	const char *name = nr >= 0 && nr < MAX_SYSCALL ? syscall_names[nr] : NULL;
+	char num[24] = "syscall ", digits[12];
+	if (!name) {
+		unsigned v = (unsigned)nr, k = 0;
+		do
+			digits[k++] = (char)('0' + v % 10);
+		while ((v /= 10) && k < sizeof(digits));
+		char *q = num + 8;
+		while (k)
+			*q++ = digits[--k];
+		*q = 0;
+		name = num;
+	}
+	char msg[200], *p = msg;
+	const char *end = msg + sizeof(msg);
+	put(&p, end, "kvmini: sandbox: ");
+	put(&p, end, thread_kind);
+	put(&p, end, " made a forbidden syscall: ");
+	put(&p, end, name);
+	put(&p, end, " (run with --no-sandbox to debug)\n");
+	if (write(STDERR_FILENO, msg, (size_t)(p - msg)) < 0) {
+		/* nothing more can be said */
+	}
+	console_restore_tty();
+	_exit(KVMINI_EXIT_SANDBOX);
+}
+
+int sandbox_init(struct sandbox *sb, bool enabled, bool core, struct err *err)
+{
+	memset(sb, 0, sizeof(*sb));
+	sb->enabled = enabled;
+	sb->core = core;
+	sb->vm_fd = sb->tty_fd = -1;
+	if (!enabled) {
+		fprintf(stderr, "kvmini: sandbox off (--no-sandbox): a guest that breaks a device "
+				"gets everything kvmini can do\n");
+		return 0;
+	}
+	for (int nr = 0; nr < MAX_SYSCALL; nr++)
+		syscall_names[nr] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+	struct sigaction sa = {.sa_sigaction = sigsys_handler, .sa_flags = SA_SIGINFO};
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSYS, &sa, NULL))
+		return err_set(err, "cannot install the sandbox's SIGSYS handler: %s",
+			       strerror(errno));
+	return 0;
+}
+
+static void fatal(enum sandbox_kind kind, const char *what, int e)
+{
+	console_restore_tty();
+	fprintf(stderr,
+		"kvmini: sandbox: cannot confine the %s thread: %s: %s (run with --no-sandbox "
+		"to go without)\n",
+		sandbox_kind_name(kind), what, strerror(e));
+	_exit(KVMINI_EXIT_FAILURE);
+}
+
+/* Every capability out of every set of this thread, the bounding set first (needs SETPCAP). */
+static int drop_capabilities(void)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2];
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	bool any = false;
+	for (int i = 0; i < 2; i++)
+		any |= data[i].effective || data[i].permitted || data[i].inheritable;
+	if (!any)
+		return 0;
+	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EINVAL)
+			return -1;
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	memset(data, 0, sizeof(data));
+	return (int)syscall(SYS_capset, &hdr, data);
+}
+
+#ifndef LANDLOCK_CREATE_RULESET_VERSION
+#define LANDLOCK_CREATE_RULESET_VERSION (1U << 0)
+#endif
+
+/* Our own copy of the attribute, so newer ABIs' fields can be set with older headers. */
+struct ruleset_attr {
+	uint64_t handled_access_fs;
+	uint64_t handled_access_net;
+};
+
+/*
+ * A domain with every access right the kernel knows handled and none granted: no file can
+ * be opened, created, removed or executed by this thread from now on. Returns the Landlock
+ * ABI used, 0 when the kernel has none, -1 on error.
+ */
+static int restrict_filesystem(void)
+{
+	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+	if (abi < 0)
+		return errno == ENOSYS || errno == EOPNOTSUPP ? 0 : -1;
+	struct ruleset_attr attr = {.handled_access_fs = (1ULL << 13) - 1}; /* ABI 1: 13 rights */
+	size_t size = sizeof(attr.handled_access_fs);
+	if (abi >= 2)
+		attr.handled_access_fs |= 1ULL << 13; /* REFER */
+	if (abi >= 3)
+		attr.handled_access_fs |= 1ULL << 14; /* TRUNCATE */
+	if (abi >= 5)
+		attr.handled_access_fs |= 1ULL << 15; /* IOCTL_DEV (on files opened later) */
+	if (abi >= 4) {
+		attr.handled_access_net = 3; /* BIND_TCP, CONNECT_TCP */
+		size = sizeof(attr);
+	}
+	int fd = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
+	if (fd < 0)
+		return -1;
+	int rc = (int)syscall(SYS_landlock_restrict_self, fd, 0);
+	close(fd);
+	return rc ? -1 : (int)abi;
+}
+
+static int allow(scmp_filter_ctx ctx, int nr)
+{
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+}
+
+/* ioctl(fd, request): the kernel compares the low 32 bits of request, so do we. */
+static int allow_ioctl(scmp_filter_ctx ctx, int fd, unsigned long request)
+{
+	if (fd < 0)
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+					SCMP_A1(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, request));
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
+				SCMP_A0(SCMP_CMP_EQ, (uint64_t)fd),
+				SCMP_A1(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, request));
+}
+
+static int add_ioctls(scmp_filter_ctx ctx, const struct sandbox *sb, enum sandbox_kind kind,
+		      int own_fd)
+{
+	int rc = 0;
+	/* Putting the terminal back, from any thread that ends kvmini (glibc reads it first). */
+	if (sb->tty_fd >= 0) {
+		rc |= allow_ioctl(ctx, sb->tty_fd, TCGETS);
+		rc |= allow_ioctl(ctx, sb->tty_fd, TCSETSF);
+	}
+	switch (kind) {
+	case SANDBOX_VCPU:
+		rc |= allow_ioctl(ctx, own_fd, KVM_RUN);
+		rc |= allow_ioctl(ctx, own_fd, KVM_GET_REGS);
+		rc |= allow_ioctl(ctx, own_fd, KVM_GET_SREGS);
+		rc |= allow_ioctl(ctx, sb->vm_fd, KVM_IRQ_LINE_STATUS);
+		for (unsigned i = 0; i < sb->ntaps; i++)
+			rc |= allow_ioctl(ctx, sb->tap_fds[i], TUNSETOFFLOAD);
+		break;
+	case SANDBOX_CONSOLE:
+		rc |= allow_ioctl(ctx, sb->vm_fd, KVM_IRQ_LINE_STATUS);
+		break;
+	default:
+		break;
+	}
+	return rc;
+}
+
+static scmp_filter_ctx build_filter(const struct sandbox *sb, enum sandbox_kind kind, int own_fd)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
+	if (!ctx)
+		return NULL;
+	int rc = 0;
+	for (size_t i = 0; i < sizeof(common_calls) / sizeof(common_calls[0]); i++)
+		rc |= allow(ctx, common_calls[i]);
+	for (size_t i = 0; i < kind_calls[kind].n; i++)
+		if (kind_calls[kind].calls[i] != SCMP_SYS(ioctl))
+			rc |= allow(ctx, kind_calls[kind].calls[i]);
+	/* Memory may be mapped and protected, never made executable. */
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+			       SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+			       SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	rc |= add_ioctls(ctx, sb, kind, own_fd);
+#ifdef SANITIZER_BUILD
+	for (size_t i = 0; i < sizeof(sanitizer_calls) / sizeof(sanitizer_calls[0]); i++)
+		rc |= allow(ctx, sanitizer_calls[i]);
+#endif
+	if (rc) {
+		seccomp_release(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* Thread names as ps and /proc/PID/task/TID/comm show them. */
+static const char *const thread_names[SANDBOX_KINDS] = {
+    [SANDBOX_MAIN] = "kvmini",
+    [SANDBOX_VCPU] = "kvmini-vcpu",
+    [SANDBOX_CONSOLE] = "kvmini-console",
+    [SANDBOX_BLK] = "kvmini-blk",
+    [SANDBOX_NET_RX] = "kvmini-net-rx",
+    [SANDBOX_NET_TX] = "kvmini-net-tx",
+};
+
+void sandbox_enter(const struct sandbox *sb, enum sandbox_kind kind, int own_fd)
+{
+	prctl(PR_SET_NAME, thread_names[kind], 0, 0, 0);
+	if (!sb || !sb->enabled)
+		return;
+	thread_kind = sandbox_kind_name(kind);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		fatal(kind, "no_new_privs", errno);
+	if (drop_capabilities())
+		fatal(kind, "dropping capabilities", errno);
+#ifndef SANITIZER_BUILD
+	int abi = restrict_filesystem();
+	if (abi < 0)
+		fatal(kind, "Landlock", errno);
+	static atomic_bool said;
+	if (abi == 0 && !atomic_exchange(&said, true))
+		fprintf(stderr, "kvmini: sandbox: this kernel has no Landlock; file-system access "
+				"is confined by seccomp alone\n");
+#endif
+	scmp_filter_ctx ctx = build_filter(sb, kind, own_fd);
+	if (!ctx)
+		fatal(kind, "building the seccomp filter", ENOMEM);
+	int rc = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (rc)
+		fatal(kind, "loading the seccomp filter", -rc);
+#ifdef KVMINI_TEST_HOOKS
+	/* Test builds only: KVMINI_TEST_FORBIDDEN=KIND makes that thread break its sandbox. */
+	const char *want = getenv("KVMINI_TEST_FORBIDDEN");
+	if (want && !strcmp(want, thread_kind))
+		syscall(SYS_openat, -100, "/", 0);
+#endif
+}
+
+void sandbox_lockdown(const struct sandbox *sb)
+{
+	if (!sb->enabled)
+		return;
+	/* Nothing is opened from now on: no fd above the highest in use. */
+	int top = 2;
+	for (int fd = 3; fd < 4096; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			top = fd;
+	struct rlimit nofile = {(rlim_t)top + 1, (rlim_t)top + 1};
+	if (setrlimit(RLIMIT_NOFILE, &nofile))
+		fatal(SANDBOX_MAIN, "RLIMIT_NOFILE", errno);
+	if (!sb->core) {
+		struct rlimit none = {0, 0};
+		if (setrlimit(RLIMIT_CORE, &none))
+			fatal(SANDBOX_MAIN, "RLIMIT_CORE", errno);
+	}
+	if (sb->guest_ram && madvise(sb->guest_ram, sb->guest_ram_size, MADV_DONTDUMP))
+		fatal(SANDBOX_MAIN, "MADV_DONTDUMP on guest RAM", errno);
+	sandbox_enter(sb, SANDBOX_MAIN, -1);
+}
