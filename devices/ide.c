@@ -336,10 +336,21 @@ static void write_ctl(struct ide *ide, uint8_t val)
 	}
 }
 
+/*
+ * Data moves only while the host sees DRQ (ATA8-ACS PIO protocol). With the absent slave
+ * selected the host reads a status of 0, so the master's transfer neither feeds nor takes data
+ * until the master is selected again, and then resumes where it stood.
+ */
+static bool data_phase(const struct ide *ide, bool in, unsigned size)
+{
+	return ide->xfer == (in ? IDE_XFER_IN : IDE_XFER_OUT) && !(ide->device & ATA_DEV_SLAVE) &&
+	       ide->buf_len - ide->buf_pos >= size;
+}
+
 /* Data register: moves `size` bytes of the current DRQ block. */
 static void data_in(struct ide *ide, uint8_t *out, unsigned size)
 {
-	if (ide->xfer != IDE_XFER_IN || ide->buf_len - ide->buf_pos < size) {
+	if (!data_phase(ide, true, size)) {
 		memset(out, 0xFF, size); /* DRQ clear: nothing to read */
 		return;
 	}
@@ -357,7 +368,7 @@ static void data_in(struct ide *ide, uint8_t *out, unsigned size)
 
 static void data_out(struct ide *ide, const uint8_t *in, unsigned size)
 {
-	if (ide->xfer != IDE_XFER_OUT || ide->buf_len - ide->buf_pos < size)
+	if (!data_phase(ide, false, size))
 		return; /* DRQ clear: ignored */
 	memcpy(ide->buf + ide->buf_pos, in, size);
 	ide->buf_pos += size;

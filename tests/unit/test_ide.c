@@ -481,6 +481,48 @@ static void test_command_write_negates_intrq(void **state)
 	assert_int_equal(f->level, 0);
 }
 
+/*
+ * Found by fuzz_ide: with the absent slave selected the host sees status 0 (DRQ clear), yet the
+ * data port still moved the master's transfer. It must be ignored, and the master's transfer
+ * resume untouched once the master is selected again.
+ */
+static void test_data_port_ignored_while_slave_selected(void **state)
+{
+	struct fix *f = *state;
+	lba28(f, ATA_CMD_READ, 20, 1);
+	outb(f, REG(IDE_DEVICE), ATA_DEV_SLAVE);
+	assert_int_equal(inb(f, IDE_CTL_PORT), 0); /* DRQ clear, as the host sees it */
+	uint8_t buf[512];
+	memset(buf, 0, sizeof(buf));
+	insw(f, buf, 256);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 0xFF);
+	outb(f, REG(IDE_DEVICE), ATA_DEV_LBA);
+	assert_int_equal(status(f), ATA_DRDY | ATA_DSC | ATA_DRQ);
+	insw(f, buf, 256);
+	assert_memory_equal(buf, f->image + 20 * 512, 512);
+	assert_int_equal(status(f), ATA_DRDY | ATA_DSC);
+
+	/* The same for a write: data pushed while the slave is selected never reaches the disk. */
+	lba28(f, ATA_CMD_WRITE, 30, 1);
+	outb(f, REG(IDE_DEVICE), ATA_DEV_SLAVE);
+	uint8_t junk[512];
+	memset(junk, 0xEE, sizeof(junk));
+	outsw(f, junk, 256);
+	outb(f, REG(IDE_DEVICE), ATA_DEV_LBA);
+	assert_int_equal(status(f), ATA_DRDY | ATA_DSC | ATA_DRQ); /* still waiting for its data */
+	uint8_t data[512];
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i ^ 0x3C);
+	outsw(f, data, 256);
+	assert_int_equal(status(f), ATA_DRDY | ATA_DSC);
+	uint8_t back[512];
+	int fd = open(f->path, O_RDONLY);
+	assert_int_equal(pread(fd, back, sizeof(back), 30 * 512), sizeof(back));
+	close(fd);
+	assert_memory_equal(back, data, sizeof(data));
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -504,6 +546,7 @@ int main(void)
 	    T(test_chs),
 	    T(test_flush_and_32bit_data),
 	    cmocka_unit_test(test_reg_names),
+	    T(test_data_port_ignored_while_slave_selected),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
