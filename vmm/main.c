@@ -39,7 +39,8 @@ static int run(const struct kvmini_config *cfg)
 	}
 
 	struct console console;
-	if (console_start(&console, STDIN_FILENO, &board.serial, vm_machine_ctl(&vm), &err)) {
+	if (console_start(&console, STDIN_FILENO, STDOUT_FILENO, &board.serial, vm_machine_ctl(&vm),
+			  &err)) {
 		console_stop(&console);
 		board_destroy(&board);
 		vm_destroy(&vm);
