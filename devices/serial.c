@@ -1,8 +1,6 @@
 #include "devices/serial.h"
 
-#include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 static const unsigned trigger_levels[4] = {1, 4, 8, 14};
 
@@ -66,11 +64,11 @@ static void transmit(struct serial *s, uint8_t byte)
 		rx_push(s, byte);
 		return;
 	}
-	if (s->out_fd < 0)
-		return;
-	/* A console write error (closed stdout, say) must not stop the guest. */
-	while (write(s->out_fd, &byte, 1) < 0 && errno == EINTR)
-		;
+	/*
+	 * The sink queues or drops; it never waits for the terminal, so a stdout nobody reads
+	 * cannot stall this vCPU (with the lock held) or the shutdown that needs it back.
+	 */
+	byte_sink_write(&s->out, &byte, 1);
 }
 
 static uint8_t msr_value(const struct serial *s)
@@ -225,14 +223,21 @@ static const char *serial_reg_name(void *opaque, uint64_t offset, bool write)
 const struct bus_device_ops serial_ops = {
     .read = serial_read, .write = serial_write, .reg_name = serial_reg_name};
 
-void serial_init(struct serial *s, int out_fd, struct irq_line irq)
+void serial_init(struct serial *s, struct byte_sink out, struct irq_line irq)
 {
 	memset(s, 0, sizeof(*s));
 	pthread_mutex_init(&s->lock, NULL);
-	s->out_fd = out_fd;
+	s->out = out;
 	s->irq = irq;
 	s->lsr = UART_LSR_THRE | UART_LSR_TEMT;
 	s->dll = 0x0C; /* 9600 baud, the power-on divisor */
+}
+
+void serial_set_output(struct serial *s, struct byte_sink out)
+{
+	pthread_mutex_lock(&s->lock);
+	s->out = out;
+	pthread_mutex_unlock(&s->lock);
 }
 
 void serial_destroy(struct serial *s)

@@ -1,8 +1,8 @@
 /*
  * A 16550A-compatible UART (the PC's COM1 at 0x3F8, IRQ 4), enough for Linux's 8250 driver in
  * interrupt mode: RX FIFO with trigger levels, THRE and RX interrupts, LSR, IIR, FCR, loopback.
- * Transmission is instant (the byte goes straight to out_fd), so THR is always empty again by
- * the time the guest looks.
+ * Transmission is instant (the byte goes straight to the output sink, which never blocks), so
+ * THR is always empty again by the time the guest looks.
  */
 #ifndef KVMINI_SERIAL_H
 #define KVMINI_SERIAL_H
@@ -74,7 +74,7 @@ enum {
 
 struct serial {
 	pthread_mutex_t lock;
-	int out_fd;
+	struct byte_sink out; /* transmitted bytes; called with the lock held */
 	struct irq_line irq;
 	/* Called, without the lock held, when the guest has drained the RX FIFO. */
 	void (*rx_drained)(void *ctx);
@@ -89,7 +89,9 @@ struct serial {
 
 extern const struct bus_device_ops serial_ops;
 
-void serial_init(struct serial *s, int out_fd, struct irq_line irq);
+void serial_init(struct serial *s, struct byte_sink out, struct irq_line irq);
+/* Replaces the output sink (the console attaches its own once it runs). */
+void serial_set_output(struct serial *s, struct byte_sink out);
 void serial_destroy(struct serial *s);
 int serial_register(struct serial *s, struct bus *pio, uint64_t base);
 

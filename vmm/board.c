@@ -36,7 +36,8 @@ _Static_assert(PVPANIC_EXIT_STATUS == KVMINI_EXIT_PANIC, "one panic status");
 
 static int plug_devices(struct board *b, struct vm *vm, struct err *err)
 {
-	serial_init(&b->serial, STDOUT_FILENO, vm_irq_line(vm, SERIAL_COM1_IRQ));
+	/* Output goes nowhere until the console attaches its buffer (console_start). */
+	serial_init(&b->serial, (struct byte_sink){0}, vm_irq_line(vm, SERIAL_COM1_IRQ));
 	if (serial_register(&b->serial, &vm->pio, SERIAL_COM1_BASE) ||
 	    i8042_register(&b->i8042, &vm->pio, vm_machine_ctl(vm)) ||
 	    test_exit_register(&b->test_exit, &vm->pio, vm_machine_ctl(vm)) ||

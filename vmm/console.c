@@ -24,8 +24,15 @@ static volatile sig_atomic_t tty_saved_fd = -1;
 void console_restore_tty(void)
 {
 	int fd = tty_saved_fd;
-	if (fd >= 0)
-		tcsetattr(fd, TCSAFLUSH, &saved_tty);
+	if (fd < 0)
+		return;
+	/*
+	 * TCSAFLUSH would first wait for the terminal to take all pending output, for ever if
+	 * nobody reads it; so drop unread input (keys meant for the guest must not reach the
+	 * shell) and switch at once.
+	 */
+	tcflush(fd, TCIFLUSH);
+	tcsetattr(fd, TCSANOW, &saved_tty);
 }
 
 static void crash_handler(int sig)
@@ -171,8 +178,8 @@ static void *console_thread(void *arg)
 	return NULL;
 }
 
-int console_start(struct console *c, int in_fd, struct serial *serial, struct machine_ctl machine,
-		  const struct sandbox *sb, struct err *err)
+int console_start(struct console *c, int in_fd, int out_fd, struct serial *serial,
+		  struct machine_ctl machine, const struct sandbox *sb, struct err *err)
 {
 	memset(c, 0, sizeof(*c));
 	c->sandbox = sb;
@@ -192,6 +199,11 @@ int console_start(struct console *c, int in_fd, struct serial *serial, struct ma
 		return err_set(err, "cannot create console event fds: %s", strerror(errno));
 	if (make_raw(in_fd) < 0)
 		return err_set(err, "cannot put the terminal in raw mode: %s", strerror(errno));
+
+	c->out = outbuf_new(CONSOLE_OUT_BUF, err);
+	if (!c->out || outbuf_start(c->out, out_fd, sb, err))
+		return -1;
+	serial_set_output(serial, outbuf_sink(c->out));
 
 	pthread_mutex_lock(&serial->lock);
 	serial->rx_drained = drained;
@@ -217,6 +229,25 @@ void console_stop(struct console *c)
 		pthread_mutex_lock(&c->serial->lock);
 		c->serial->rx_drained = NULL;
 		pthread_mutex_unlock(&c->serial->lock);
+		serial_set_output(c->serial, (struct byte_sink){0});
+	}
+	/* Before the terminal is restored, so the guest's last words still come out raw. */
+	if (c->out) {
+		uint64_t dropped = outbuf_stop(c->out, CONSOLE_FLUSH_MS, CONSOLE_STALL_MS);
+		int e = outbuf_error(c->out);
+		if (dropped) {
+			char why[128];
+			if (e)
+				snprintf(why, sizeof(why), "writing stdout failed: %s",
+					 strerror(e));
+			else
+				snprintf(why, sizeof(why), "stdout was not being read");
+			fprintf(stderr,
+				"kvmini: console: %llu bytes of guest output dropped (%s)\n",
+				(unsigned long long)dropped, why);
+		}
+		outbuf_free(c->out);
+		c->out = NULL;
 	}
 	console_restore_tty();
 	int *fds[] = {&c->sig_fd, &c->stop_fd, &c->space_fd};

@@ -53,8 +53,8 @@ static int run(const struct kvmini_config *cfg)
 	sandbox.guest_ram_size = vm.mem.mapping_size;
 
 	struct console console;
-	if (console_start(&console, STDIN_FILENO, &board.serial, vm_machine_ctl(&vm), &sandbox,
-			  &err)) {
+	if (console_start(&console, STDIN_FILENO, STDOUT_FILENO, &board.serial, vm_machine_ctl(&vm),
+			  &sandbox, &err)) {
 		console_stop(&console);
 		board_destroy(&board);
 		vm_destroy(&vm);

@@ -42,8 +42,9 @@
 
 static const char *const kind_names[SANDBOX_KINDS] = {
     [SANDBOX_MAIN] = "main thread",	[SANDBOX_VCPU] = "vCPU",
-    [SANDBOX_CONSOLE] = "console",	[SANDBOX_BLK] = "blk worker",
-    [SANDBOX_NET_RX] = "net RX worker", [SANDBOX_NET_TX] = "net TX worker",
+    [SANDBOX_CONSOLE] = "console",	[SANDBOX_CONSOLE_OUT] = "console output",
+    [SANDBOX_BLK] = "blk worker",	[SANDBOX_NET_RX] = "net RX worker",
+    [SANDBOX_NET_TX] = "net TX worker",
 };
 
 const char *sandbox_kind_name(enum sandbox_kind kind)
@@ -85,6 +86,10 @@ static const int console_calls[] = {
     /* stdin to the UART, the ending signals through a signalfd, eventfds; raises the UART's
      * interrupt line (ioctl) and ends the VM (kicks the vCPUs). */
     SCMP_SYS(read), SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(tgkill), SCMP_SYS(ioctl),
+};
+static const int console_out_calls[] = {
+    /* The guest's console output to stdout, waiting for room; kicked out of a stuck write. */
+    SCMP_SYS(poll),
 };
 static const int blk_calls[] = {
     /* The disk image (read, write, flush, discard and write-zeroes), eventfds, poll. */
@@ -139,8 +144,9 @@ struct call_list {
 	}
 static const struct call_list kind_calls[SANDBOX_KINDS] = {
     [SANDBOX_MAIN] = LIST(main_calls),	     [SANDBOX_VCPU] = LIST(vcpu_calls),
-    [SANDBOX_CONSOLE] = LIST(console_calls), [SANDBOX_BLK] = LIST(blk_calls),
-    [SANDBOX_NET_RX] = LIST(net_calls),	     [SANDBOX_NET_TX] = LIST(net_calls),
+    [SANDBOX_CONSOLE] = LIST(console_calls), [SANDBOX_CONSOLE_OUT] = LIST(console_out_calls),
+    [SANDBOX_BLK] = LIST(blk_calls),	     [SANDBOX_NET_RX] = LIST(net_calls),
+    [SANDBOX_NET_TX] = LIST(net_calls),
 };
 
 unsigned sandbox_allowed_count(enum sandbox_kind kind)
@@ -364,6 +370,7 @@ static const char *const thread_names[SANDBOX_KINDS] = {
     [SANDBOX_MAIN] = "kvmini",
     [SANDBOX_VCPU] = "kvmini-vcpu",
     [SANDBOX_CONSOLE] = "kvmini-console",
+    [SANDBOX_CONSOLE_OUT] = "kvmini-con-out",
     [SANDBOX_BLK] = "kvmini-blk",
     [SANDBOX_NET_RX] = "kvmini-net-rx",
     [SANDBOX_NET_TX] = "kvmini-net-tx",

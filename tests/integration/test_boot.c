@@ -2,6 +2,7 @@
  * Boots the tiny guest under KVM through kvmini's Linux boot path and checks what the guest
  * saw and how kvmini ended. Without a usable /dev/kvm the whole binary reports SKIPPED (77).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -12,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -243,6 +247,166 @@ static void test_stdin_to_guest(void **s)
 	expect_out("echo: bye");
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Whether buf is exactly the start of "spew: 0\nspew: 1\n...". */
+static bool spew_prefix(const char *buf, size_t len)
+{
+	char line[32];
+	size_t at = 0;
+	for (unsigned i = 0; at < len; i++) {
+		int n = snprintf(line, sizeof(line), "spew: %u\n", i);
+		size_t cmp = len - at < (size_t)n ? len - at : (size_t)n;
+		if (memcmp(buf + at, line, cmp))
+			return false;
+		at += cmp;
+	}
+	return true;
+}
+
+/*
+ * Whether a thread of pid sleeps in the kernel's pipe write (its wchan: pipe_write in Linux 6.1,
+ * anon_pipe_write in newer kernels). Thread ids need not follow the PID: other processes take
+ * ids in between, so the task directory is listed.
+ */
+static bool in_pipe_write(pid_t pid)
+{
+	char path[64], wchan[64];
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return false;
+	bool found = false;
+	for (struct dirent *e; !found && (e = readdir(d));) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/wchan", pid, e->d_name);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ssize_t n = read(fd, wchan, sizeof(wchan) - 1);
+		close(fd);
+		if (n > 0) {
+			wchan[n] = '\0';
+			found = strstr(wchan, "pipe_write") != NULL;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+/* With stdout read, the buffer loses nothing: every line, in order, the last one too. */
+static void test_console_output_complete(void **s)
+{
+	(void)s;
+	const char *argv[] = {
+	    KVMINI_BIN, "run", "--kernel", TINY_BZIMAGE, "--cmdline", "test=spew lines=2000", NULL};
+	vmrun(argv, NULL, &res);
+	expect_status(0);
+	expect_out("spew: 1999\nspew: done\n");
+	assert_true(spew_prefix(res.out, res.out_len - strlen("spew: done\n")));
+	assert_int_equal(res.err_len, 0); /* nothing dropped, nothing to say */
+}
+
+/*
+ * A guest printing for ever into a stdout pipe nobody reads (issue 10). Before the console had
+ * its own writer, the vCPU blocked in write() inside the UART and SIGTERM never ended kvmini.
+ * Now SIGTERM must end it within a second with 128+15, and stderr must say bytes were dropped.
+ */
+static void test_sigterm_with_stdout_unread(void **s)
+{
+	(void)s;
+	int out[2], err[2];
+	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(err, O_CLOEXEC), 0);
+	/* The smallest pipe fills fastest (at about 20 KB/s of guest output here, slower nested).
+	 */
+	fcntl(out[1], F_SETPIPE_SZ, 4096);
+	int cap = fcntl(out[1], F_GETPIPE_SZ);
+	assert_true(cap > 0);
+	const char *argv[] = {KVMINI_BIN,  "run",	"--kernel", TINY_BZIMAGE,
+			      "--cmdline", "test=spew", NULL};
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+		dup2(null, 0);
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(out[1]);
+	close(err[1]);
+
+	/*
+	 * Until the pipe is full, then a little more so the guest's output piles up behind it.
+	 * Full is "holds cap bytes", or kvmini blocked in pipe_write: a chunk that does not fit
+	 * the last page waits whole (PIPE_BUF atomicity), so the pipe may stop short of cap.
+	 */
+	int st = 0, queued = 0;
+	bool exited = false, full = false;
+	long long give_up = now_ms() + VMRUN_TIMEOUT_MS;
+	while (!exited && !full && now_ms() < give_up) {
+		usleep(5000);
+		exited = waitpid(pid, &st, WNOHANG) == pid;
+		full = ioctl(out[0], FIONREAD, &queued) == 0 &&
+		       (queued >= cap || (queued > 0 && in_pipe_write(pid)));
+	}
+	if (full) {
+		usleep(200000);
+		exited = waitpid(pid, &st, WNOHANG) == pid;
+	}
+	long long took = -1;
+	if (!exited) {
+		kill(pid, SIGTERM); /* our own child, by PID */
+		long long t0 = now_ms(), kill_at = t0 + 5000;
+		while (!(exited = waitpid(pid, &st, WNOHANG) == pid) && now_ms() < kill_at)
+			usleep(1000);
+		took = now_ms() - t0;
+		if (!exited) {
+			kill(pid, SIGKILL); /* it ignored SIGTERM: the bug this test is about */
+			waitpid(pid, &st, 0);
+		}
+	}
+	memset(&res, 0, sizeof(res));
+	res.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	ssize_t n;
+	while ((n = read(err[0], res.err + res.err_len, sizeof(res.err) - 1 - res.err_len)) > 0)
+		res.err_len += (size_t)n;
+	close(err[0]);
+	/* kvmini has exited: whatever reached the pipe is there to read now. */
+	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	while ((n = read(out[0], res.out + res.out_len, sizeof(res.out) - 1 - res.out_len)) > 0)
+		res.out_len += (size_t)n;
+	close(out[0]);
+
+	if (!full)
+		fail_msg("the %d-byte pipe never filled (%d bytes); exited %d, stderr:\n%s", cap,
+			 queued, exited, res.err);
+	if (took < 0)
+		fail_msg("kvmini ended before SIGTERM, status %d; stderr:\n%s", res.status,
+			 res.err);
+	printf("kvmini ended %lld ms after SIGTERM\n", took);
+	if (took >= 1000)
+		fail_msg("kvmini took %lld ms to end after SIGTERM (status %d); stderr:\n%s", took,
+			 res.status, res.err);
+	expect_status(128 + SIGTERM);
+	expect_err("ended by signal 15");
+	const char *d = strstr(res.err, "kvmini: console: ");
+	if (!d || !strstr(d, " bytes of guest output dropped (stdout was not being read)\n"))
+		fail_msg("no dropped-output line on stderr:\n%s", res.err);
+	assert_true(strtoull(d + strlen("kvmini: console: "), NULL, 10) > 0);
+	/* What did get through is the guest's output from its first byte, in order. */
+	assert_true(res.out_len > 0 && res.out_len >= (size_t)queued);
+	assert_true(spew_prefix(res.out, res.out_len));
+}
+
 /* The N of "serial-irq: bye irqs=N", or -1 when the line is missing. */
 static long serial_irq_count(void)
 {
@@ -421,6 +585,8 @@ int main(void)
 	    cmocka_unit_test(test_stdin_to_guest),
 	    cmocka_unit_test(test_serial_irq),
 	    cmocka_unit_test(test_serial_irq_tty),
+	    cmocka_unit_test(test_console_output_complete),
+	    cmocka_unit_test(test_sigterm_with_stdout_unread),
 	    cmocka_unit_test(test_exception),
 	    cmocka_unit_test(test_bad_fetch),
 	    cmocka_unit_test(test_bad_kernels),

@@ -27,6 +27,7 @@ const struct scenario scenarios[] = {
     {"exits", scenario_exits},
     {"net-ping", scenario_net_ping},
     {"net-flood", scenario_net_flood},
+    {"spew", scenario_spew},
 };
 
 const size_t scenario_count = ARRAY_SIZE(scenarios);
