@@ -171,6 +171,10 @@ static void sigsys_handler(int sig, siginfo_t *info, void *uctx)
 {
 	(void)sig;
 	(void)uctx;
+	/* Only one report; a second trap (in this handler, or another thread's) just ends. */
+	static atomic_flag reporting = ATOMIC_FLAG_INIT;
+	if (atomic_flag_test_and_set(&reporting))
+		_exit(KVMINI_EXIT_SANDBOX);
 	int nr = info->si_syscall;
 	const char *name = nr >= 0 && nr < MAX_SYSCALL ? syscall_names[nr] : NULL;
 	char num[24] = "syscall ", digits[12];
@@ -212,7 +216,8 @@ int sandbox_init(struct sandbox *sb, bool enabled, bool core, struct err *err)
 	}
 	for (int nr = 0; nr < MAX_SYSCALL; nr++)
 		syscall_names[nr] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
-	struct sigaction sa = {.sa_sigaction = sigsys_handler, .sa_flags = SA_SIGINFO};
+	/* SA_NODEFER: a trap inside the handler re-enters it (and ends) rather than kill us. */
+	struct sigaction sa = {.sa_sigaction = sigsys_handler, .sa_flags = SA_SIGINFO | SA_NODEFER};
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGSYS, &sa, NULL))
 		return err_set(err, "cannot install the sandbox's SIGSYS handler: %s",
@@ -314,10 +319,14 @@ static int add_ioctls(scmp_filter_ctx ctx, const struct sandbox *sb, enum sandbo
 		      int own_fd)
 {
 	int rc = 0;
-	/* Putting the terminal back, from any thread that ends kvmini (glibc reads it first). */
+	/*
+	 * Putting the terminal back, from any thread that ends kvmini: unread keys flushed, the
+	 * saved settings set (glibc reads them back first).
+	 */
 	if (sb->tty_fd >= 0) {
+		rc |= allow_ioctl(ctx, sb->tty_fd, TCFLSH);
 		rc |= allow_ioctl(ctx, sb->tty_fd, TCGETS);
-		rc |= allow_ioctl(ctx, sb->tty_fd, TCSETSF);
+		rc |= allow_ioctl(ctx, sb->tty_fd, TCSETS);
 	}
 	switch (kind) {
 	case SANDBOX_VCPU:
