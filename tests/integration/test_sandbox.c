@@ -173,7 +173,7 @@ static void forbidden_in(const char *kind)
 	start(KVMINI_TESTHOOKS_BIN, NULL, &vm);
 	char want[160];
 	snprintf(want, sizeof(want),
-		 "kvmini: sandbox: %s made a forbidden syscall: openat (run with --no-sandbox "
+		 "kvmini: sandbox: %s made a forbidden syscall: socket (run with --no-sandbox "
 		 "to debug)",
 		 kind);
 	bool said = vm_bg_wait_for(&vm, want, VMRUN_TIMEOUT_MS);
