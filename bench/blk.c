@@ -33,6 +33,7 @@
 #include "bench/bench.h"
 #include "virtio/blk.h"
 #include "virtio/mmio.h"
+#include "vmm/sandbox.h"
 
 #define RAM    (128ULL << 20)
 #define QSIZE  256
@@ -185,7 +186,15 @@ static double device(struct driver *d, uint64_t file_size, const struct workload
 	return (double)bytes * 1e9 / (double)(now_ns() - t0);
 }
 
-static int setup_driver(struct driver *d, struct virtio_blk *blk, unsigned poll_us)
+/* The queue thread confined as kvmini's own blk workers are (vmm/sandbox.h). */
+static struct sandbox sandbox;
+static void confine_worker(void *ctx, struct virtio_mmio_queue *q)
+{
+	(void)q;
+	sandbox_enter(ctx, SANDBOX_BLK, -1);
+}
+
+static int setup_driver(struct driver *d, struct virtio_blk *blk, unsigned poll_us, bool confined)
 {
 	struct err err;
 	memset(d, 0, sizeof(*d));
@@ -193,7 +202,7 @@ static int setup_driver(struct driver *d, struct virtio_blk *blk, unsigned poll_
 	if (gm_alloc(&d->gm, RAM) ||
 	    virtio_mmio_init(&d->t, &virtio_blk_ops, blk, &d->gm, 0xD0000000, 16, 1, QSIZE, poll_us,
 			     &err) ||
-	    virtio_mmio_spawn_workers(&d->t, NULL, NULL, &err)) {
+	    virtio_mmio_spawn_workers(&d->t, confined ? confine_worker : NULL, &sandbox, &err)) {
 		fprintf(stderr, "bench: set-up failed\n");
 		return -1;
 	}
@@ -242,8 +251,11 @@ int main(int argc, char **argv)
 	}
 	struct virtio_blk blk;
 	virtio_blk_init(&blk, &disk, "bench", 1);
-	struct driver notify, polled;
-	if (setup_driver(&notify, &blk, 0) || setup_driver(&polled, &blk, 50))
+	/* Each path twice: as it is, and with the worker in kvmini's seccomp/Landlock sandbox. */
+	struct driver notify, polled, notify_sb, polled_sb;
+	if (sandbox_init(&sandbox, true, false, &err) || setup_driver(&notify, &blk, 0, false) ||
+	    setup_driver(&polled, &blk, 50, false) || setup_driver(&notify_sb, &blk, 0, true) ||
+	    setup_driver(&polled_sb, &blk, 50, true))
 		return 1;
 
 	static const struct workload loads[] = {
@@ -255,24 +267,31 @@ int main(int argc, char **argv)
 	printf("bench/blk: %s, %llu MiB in the page cache; median of %d interleaved runs of "
 	       "%.1f s\n",
 	       path, (unsigned long long)(file_size >> 20), REPS, RUN_NS / 1e9);
-	printf("%-12s %3s %11s %11s %7s %11s %7s\n", "workload", "qd", "native MB/s", "notify MB/s",
-	       "ratio", "poll MB/s", "ratio");
+	printf("%-12s %3s %11s %11s %7s %11s %7s %11s %11s\n", "workload", "qd", "native MB/s",
+	       "notify MB/s", "ratio", "poll MB/s", "ratio", "notify+sb", "poll+sb");
 	uint8_t *buf = malloc(1 << 20);
 	for (size_t i = 0; i < sizeof(loads) / sizeof(loads[0]); i++) {
 		const struct workload *w = &loads[i];
-		double nat[REPS], ntf[REPS], pol[REPS];
+		double nat[REPS], ntf[REPS], pol[REPS], ntf_sb[REPS], pol_sb[REPS];
 		/* Interleaved, so drift in the machine's speed hits every column alike. */
 		for (int r = 0; r < REPS; r++) {
 			nat[r] = native(disk.fd, file_size, w, buf);
 			ntf[r] = device(&notify, file_size, w);
 			pol[r] = device(&polled, file_size, w);
+			ntf_sb[r] = device(&notify_sb, file_size, w);
+			pol_sb[r] = device(&polled_sb, file_size, w);
 		}
 		double n = median(nat), a = median(ntf), b = median(pol);
-		printf("%-12s %3u %11.0f %11.0f %6.0f%% %11.0f %6.0f%%\n", w->name, w->qd, n / 1e6,
-		       a / 1e6, 100.0 * a / n, b / 1e6, 100.0 * b / n);
+		double as = median(ntf_sb), bs = median(pol_sb);
+		/* The sandboxed columns as a ratio to the same path unconfined. */
+		printf("%-12s %3u %11.0f %11.0f %6.0f%% %11.0f %6.0f%% %10.0f%% %10.0f%%\n",
+		       w->name, w->qd, n / 1e6, a / 1e6, 100.0 * a / n, b / 1e6, 100.0 * b / n,
+		       100.0 * as / a, 100.0 * bs / b);
 	}
 	teardown_driver(&notify);
 	teardown_driver(&polled);
+	teardown_driver(&notify_sb);
+	teardown_driver(&polled_sb);
 	disk_close(&disk);
 	unlink(path);
 	return 0;
