@@ -495,14 +495,19 @@ int virtio_mmio_init(struct virtio_mmio *t, const struct virtio_device_ops *ops,
 	t->queues = calloc(nqueues, sizeof(*t->queues));
 	if (t->irq_fd < 0 || t->stop_fd < 0 || !t->queues)
 		return err_set(err, "%s: cannot create eventfds: %s", ops->name, strerror(errno));
+	/* Every queue in a state destroy can undo before anything can fail. */
 	for (unsigned i = 0; i < nqueues; i++) {
 		struct virtio_mmio_queue *q = &t->queues[i];
 		q->t = t;
 		q->index = i;
 		q->poll_us = poll_us;
+		q->notify_fd = -1;
 		pthread_mutex_init(&q->count_lock, NULL);
 		pthread_mutex_init(&q->park_lock, NULL);
 		pthread_cond_init(&q->park_cond, NULL);
+	}
+	for (unsigned i = 0; i < nqueues; i++) {
+		struct virtio_mmio_queue *q = &t->queues[i];
 		q->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		q->elem = malloc(sizeof(*q->elem));
 		if (q->notify_fd < 0 || !q->elem)

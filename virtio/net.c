@@ -62,6 +62,7 @@ static void net_reset(void *dev)
 	struct virtio_net *n = dev;
 	n->features = 0;
 	n->rx_pending = false;
+	n->tx_congested = false;
 }
 
 /* The tap went away or broke: say so once, then drop quietly. */

@@ -78,22 +78,25 @@ static const int common_calls[] = {
     SCMP_SYS(gettid),	       SCMP_SYS(write),
 };
 
-/* Each kind's own calls, beyond the common ones and its ioctls (see add_ioctls). */
+/*
+ * Each kind's own calls, beyond the common ones. ioctl (by request and fd, add_ioctls) and
+ * tgkill (only to kvmini's own threads, kicks_threads) are added as rules on their arguments.
+ */
 static const int main_calls[] = {
     /* Waits for the vCPUs, then tears down: joins, closes, unmaps, reports on stderr. */
-    SCMP_SYS(read), SCMP_SYS(pread64), SCMP_SYS(close),
-    SCMP_SYS(poll), SCMP_SYS(tgkill),  SCMP_SYS(ioctl),
+    SCMP_SYS(read),
+    SCMP_SYS(pread64),
+    SCMP_SYS(close),
 };
 static const int vcpu_calls[] = {
     /* KVM_RUN and its exits: PIO/MMIO to devices, IDE's disk I/O, eventfd kicks and irqfds,
-     * exit statistics from the KVM stats fds, and kicking the other vCPUs at the end. */
-    SCMP_SYS(read),	SCMP_SYS(pread64),   SCMP_SYS(preadv), SCMP_SYS(pwritev),
-    SCMP_SYS(pwrite64), SCMP_SYS(fdatasync), SCMP_SYS(tgkill), SCMP_SYS(ioctl),
+     * exit statistics from the KVM stats fds. */
+    SCMP_SYS(read), SCMP_SYS(pread64), SCMP_SYS(preadv), SCMP_SYS(pwritev), SCMP_SYS(fdatasync),
 };
 static const int console_calls[] = {
-    /* stdin to the UART, the ending signals through a signalfd, eventfds; raises the UART's
-     * interrupt line (ioctl) and ends the VM (kicks the vCPUs). */
-    SCMP_SYS(read), SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(tgkill), SCMP_SYS(ioctl),
+    /* stdin to the UART, the ending signals through a signalfd, eventfds. */
+    SCMP_SYS(read),
+    SCMP_SYS(poll),
 };
 static const int console_out_calls[] = {
     /* The guest's console output to stdout, waiting for room; kicked out of a stuck write. */
@@ -101,14 +104,21 @@ static const int console_out_calls[] = {
 };
 static const int blk_calls[] = {
     /* The disk image (read, write, flush, discard and write-zeroes), eventfds, poll. */
-    SCMP_SYS(read),	SCMP_SYS(poll),	     SCMP_SYS(ppoll),
-    SCMP_SYS(preadv),	SCMP_SYS(pwritev),   SCMP_SYS(pread64),
-    SCMP_SYS(pwrite64), SCMP_SYS(fdatasync), SCMP_SYS(fallocate),
+    SCMP_SYS(read),    SCMP_SYS(poll),	    SCMP_SYS(preadv),
+    SCMP_SYS(pwritev), SCMP_SYS(fdatasync), SCMP_SYS(fallocate),
 };
 static const int net_calls[] = {
-    /* One frame per read or write on the tap, eventfds, poll. */
-    SCMP_SYS(read), SCMP_SYS(readv), SCMP_SYS(writev), SCMP_SYS(poll), SCMP_SYS(ppoll),
+    /* One frame per read (RX) or writev (TX) on the tap, eventfds, poll. */
+    SCMP_SYS(read),
+    SCMP_SYS(writev),
+    SCMP_SYS(poll),
 };
+
+/* Kinds that end the VM or stop the console's writer: they signal kvmini's own threads. */
+static bool kicks_threads(enum sandbox_kind kind)
+{
+	return kind == SANDBOX_MAIN || kind == SANDBOX_VCPU || kind == SANDBOX_CONSOLE;
+}
 #ifdef SANITIZER_BUILD
 static const int sanitizer_calls[] = {
     SCMP_SYS(sigaltstack),
@@ -159,8 +169,10 @@ static const struct call_list kind_calls[SANDBOX_KINDS] = {
 
 unsigned sandbox_allowed_count(enum sandbox_kind kind)
 {
-	/* mmap and mprotect (restricted) come on top of the lists. */
-	return (unsigned)(sizeof(common_calls) / sizeof(common_calls[0]) + kind_calls[kind].n + 2);
+	/* On top of the lists: mmap and mprotect (never executable), ioctl (by argument; for
+	 * every kind at least the terminal's), and tgkill where the kind kicks threads. */
+	return (unsigned)(sizeof(common_calls) / sizeof(common_calls[0]) + kind_calls[kind].n + 3 +
+			  kicks_threads(kind));
 }
 
 /* Syscall names for the SIGSYS report, resolved before any filter (the handler can't). */
@@ -250,17 +262,65 @@ static int install_sigsys_handler(void)
 }
 #endif
 
+#ifndef LANDLOCK_CREATE_RULESET_VERSION
+#define LANDLOCK_CREATE_RULESET_VERSION (1U << 0)
+#endif
+
+/* Our own copy of the attribute, so newer ABIs' fields can be set with older headers. */
+struct ruleset_attr {
+	uint64_t handled_access_fs;
+	uint64_t handled_access_net;
+};
+
+/*
+ * The one Landlock ruleset every thread restricts itself with, made during set-up: every
+ * file-system access right the kernel's ABI knows handled and none granted, so from then on
+ * no file can be opened, created, removed or executed; TCP bind and connect too (ABI 4).
+ * Made once, so confining a thread needs no new fd (RLIMIT_NOFILE is down to the fds in use
+ * by then). Sets sb->landlock_fd, or -1 and *abi 0 when the kernel has no Landlock.
+ */
+static int make_ruleset(struct sandbox *sb, long *abi)
+{
+	sb->landlock_fd = -1;
+	*abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+	if (*abi < 0) {
+		*abi = 0;
+		return errno == ENOSYS || errno == EOPNOTSUPP ? 0 : -1;
+	}
+	struct ruleset_attr attr = {.handled_access_fs = (1ULL << 13) - 1}; /* ABI 1: 13 rights */
+	size_t size = sizeof(attr.handled_access_fs);
+	if (*abi >= 2)
+		attr.handled_access_fs |= 1ULL << 13; /* REFER */
+	if (*abi >= 3)
+		attr.handled_access_fs |= 1ULL << 14; /* TRUNCATE */
+	if (*abi >= 5)
+		attr.handled_access_fs |= 1ULL << 15; /* IOCTL_DEV (on files opened later) */
+	if (*abi >= 4) {
+		attr.handled_access_net = 3; /* BIND_TCP, CONNECT_TCP */
+		size = sizeof(attr);
+	}
+	sb->landlock_fd = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0); /* CLOEXEC */
+	return sb->landlock_fd < 0 ? -1 : 0;
+}
+
 int sandbox_init(struct sandbox *sb, bool enabled, bool core, struct err *err)
 {
 	memset(sb, 0, sizeof(*sb));
 	sb->enabled = enabled;
 	sb->core = core;
-	sb->vm_fd = sb->tty_fd = -1;
+	sb->vm_fd = sb->tty_fd = sb->landlock_fd = -1;
 	if (!enabled) {
 		fprintf(stderr, "kvmini: sandbox off (--no-sandbox): a guest that breaks a device "
 				"gets everything kvmini can do\n");
 		return 0;
 	}
+	long abi;
+	if (make_ruleset(sb, &abi))
+		return err_set(err, "cannot create the sandbox's Landlock ruleset: %s",
+			       strerror(errno));
+	if (!abi)
+		fprintf(stderr, "kvmini: sandbox: this kernel has no Landlock; file-system access "
+				"is confined by seccomp alone\n");
 	for (int nr = 0; nr < MAX_SYSCALL; nr++)
 		syscall_names[nr] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
 	if (install_sigsys_handler())
@@ -273,13 +333,13 @@ static void fatal(enum sandbox_kind kind, const char *what, int e)
 {
 	console_restore_tty();
 	fprintf(stderr,
-		"kvmini: sandbox: cannot confine the %s thread: %s: %s (run with --no-sandbox "
-		"to go without)\n",
+		"kvmini: sandbox: cannot confine the %s: %s: %s (run with --no-sandbox to go "
+		"without)\n",
 		sandbox_kind_name(kind), what, strerror(e));
 	_exit(KVMINI_EXIT_FAILURE);
 }
 
-/* Every capability out of every set of this thread, the bounding set first (needs SETPCAP). */
+/* Every capability out of every set of this thread. */
 static int drop_capabilities(void)
 {
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
@@ -291,52 +351,18 @@ static int drop_capabilities(void)
 		any |= data[i].effective || data[i].permitted || data[i].inheritable;
 	if (!any)
 		return 0;
-	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EINVAL)
-			return -1;
+	/*
+	 * The bounding set only matters across execve, which no_new_privs and seccomp already
+	 * rule out; emptying it needs CAP_SETPCAP, which a kvmini given only CAP_NET_ADMIN (for
+	 * its taps) does not have. So: emptied when we can, and the real sets always.
+	 */
+	if (data[CAP_TO_INDEX(CAP_SETPCAP)].effective & CAP_TO_MASK(CAP_SETPCAP))
+		for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+			if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EINVAL)
+				return -1;
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	memset(data, 0, sizeof(data));
 	return (int)syscall(SYS_capset, &hdr, data);
-}
-
-#ifndef LANDLOCK_CREATE_RULESET_VERSION
-#define LANDLOCK_CREATE_RULESET_VERSION (1U << 0)
-#endif
-
-/* Our own copy of the attribute, so newer ABIs' fields can be set with older headers. */
-struct ruleset_attr {
-	uint64_t handled_access_fs;
-	uint64_t handled_access_net;
-};
-
-/*
- * A domain with every access right the kernel knows handled and none granted: no file can
- * be opened, created, removed or executed by this thread from now on. Returns the Landlock
- * ABI used, 0 when the kernel has none, -1 on error.
- */
-static int restrict_filesystem(void)
-{
-	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
-	if (abi < 0)
-		return errno == ENOSYS || errno == EOPNOTSUPP ? 0 : -1;
-	struct ruleset_attr attr = {.handled_access_fs = (1ULL << 13) - 1}; /* ABI 1: 13 rights */
-	size_t size = sizeof(attr.handled_access_fs);
-	if (abi >= 2)
-		attr.handled_access_fs |= 1ULL << 13; /* REFER */
-	if (abi >= 3)
-		attr.handled_access_fs |= 1ULL << 14; /* TRUNCATE */
-	if (abi >= 5)
-		attr.handled_access_fs |= 1ULL << 15; /* IOCTL_DEV (on files opened later) */
-	if (abi >= 4) {
-		attr.handled_access_net = 3; /* BIND_TCP, CONNECT_TCP */
-		size = sizeof(attr);
-	}
-	int fd = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
-	if (fd < 0)
-		return -1;
-	int rc = (int)syscall(SYS_landlock_restrict_self, fd, 0);
-	close(fd);
-	return rc ? -1 : (int)abi;
 }
 
 /* An argument comparison, every field named (clang's -Wmissing-field-initializers). */
@@ -395,12 +421,19 @@ static scmp_filter_ctx build_filter(const struct sandbox *sb, enum sandbox_kind 
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
 	if (!ctx)
 		return NULL;
-	int rc = 0;
+	/*
+	 * A call through another ABI (int 0x80, x32) would by default kill only the calling
+	 * thread, silently, and leave the rest waiting for it forever: end the whole process.
+	 */
+	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	for (size_t i = 0; i < sizeof(common_calls) / sizeof(common_calls[0]); i++)
 		rc |= allow(ctx, common_calls[i]);
 	for (size_t i = 0; i < kind_calls[kind].n; i++)
-		if (kind_calls[kind].calls[i] != SCMP_SYS(ioctl))
-			rc |= allow(ctx, kind_calls[kind].calls[i]);
+		rc |= allow(ctx, kind_calls[kind].calls[i]);
+	/* Kicking a vCPU out of KVM_RUN, or the console writer out of write(): our own only. */
+	if (kicks_threads(kind))
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+				       ARG(0, SCMP_CMP_EQ, (uint64_t)getpid(), 0));
 	/* Memory may be mapped and protected, never made executable. */
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
 			       ARG(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
@@ -440,17 +473,12 @@ void sandbox_enter(const struct sandbox *sb, enum sandbox_kind kind, int own_fd)
 	if (drop_capabilities())
 		fatal(kind, "dropping capabilities", errno);
 	/* Sanitizer builds: LeakSanitizer reads /proc from the main thread at exit. */
-	bool skip_landlock = false;
+	bool skip_landlock = sb->landlock_fd < 0;
 #ifdef SANITIZER_BUILD
-	skip_landlock = kind == SANDBOX_MAIN;
+	skip_landlock |= kind == SANDBOX_MAIN;
 #endif
-	int abi = skip_landlock ? 1 : restrict_filesystem();
-	if (abi < 0)
+	if (!skip_landlock && syscall(SYS_landlock_restrict_self, sb->landlock_fd, 0))
 		fatal(kind, "Landlock", errno);
-	static atomic_bool said;
-	if (abi == 0 && !atomic_exchange(&said, true))
-		fprintf(stderr, "kvmini: sandbox: this kernel has no Landlock; file-system access "
-				"is confined by seccomp alone\n");
 	scmp_filter_ctx ctx = build_filter(sb, kind, own_fd);
 	if (!ctx)
 		fatal(kind, "building the seccomp filter", ENOMEM);

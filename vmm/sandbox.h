@@ -11,6 +11,7 @@
  *   thread kind and the system call, and kvmini ends with KVMINI_EXIT_SANDBOX.
  * The main thread goes last (sandbox_lockdown), after it has also limited open files and
  * core dumps and kept guest RAM out of any core dump, and before any vCPU runs the guest.
+ * Confining a thread opens no fd: the Landlock ruleset is made once, by sandbox_init.
  * docs/security.md lists what each kind may do and why.
  */
 #ifndef KVMINI_SANDBOX_H
@@ -43,14 +44,15 @@ struct sandbox {
 	unsigned ntaps;
 	void *guest_ram; /* excluded from core dumps */
 	size_t guest_ram_size;
+	int landlock_fd; /* the ruleset every thread restricts itself with, or -1 (no Landlock) */
 };
 
 /* Human names for messages: "blk worker", "vCPU"... */
 const char *sandbox_kind_name(enum sandbox_kind kind);
 
 /*
- * On the main thread, before any other thread exists: prepares the SIGSYS report. Says on
- * stderr when the sandbox is off.
+ * On the main thread, before any other thread exists: makes the Landlock ruleset and
+ * prepares the SIGSYS report. Says on stderr when the sandbox is off, or Landlock missing.
  */
 int sandbox_init(struct sandbox *sb, bool enabled, bool core, struct err *err);
 
@@ -61,9 +63,9 @@ int sandbox_init(struct sandbox *sb, bool enabled, bool core, struct err *err);
 void sandbox_enter(const struct sandbox *sb, enum sandbox_kind kind, int own_fd);
 
 /*
- * On the main thread, last, when every other thread has entered its sandbox and before the
- * guest runs: limits open files to those in use, turns core dumps off (unless --core), keeps
- * guest RAM out of them, then confines the main thread.
+ * On the main thread, after set-up and before any vCPU runs the guest (they wait for it,
+ * already confined): limits open files to those in use, turns core dumps off (unless --core),
+ * keeps guest RAM out of them, then confines the main thread.
  */
 void sandbox_lockdown(const struct sandbox *sb);
 

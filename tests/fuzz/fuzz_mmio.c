@@ -20,9 +20,9 @@
  * bit 2 blk with two queues, bit 3 a read-only disk. Then operations, each an opcode byte and
  * its arguments (see the OP_ list), until the input ends. Seeds: make_mmio_seeds.py.
  */
-#include <assert.h>
 #include <poll.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -74,6 +74,15 @@ static bool take(struct input *in, void *dst, size_t n)
 	return true;
 }
 
+/* Always on, whatever the build type (assert would vanish under NDEBUG). */
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "fuzz_mmio: %s:%d: %s\n", __FILE__, __LINE__, #cond);      \
+			abort();                                                                   \
+		}                                                                                  \
+	} while (0)
+
 static struct guest_mem gm;
 static struct disk disk_rw, disk_ro;
 static int net_sock[2];
@@ -110,29 +119,29 @@ static void check(struct virtio_mmio *t, uint32_t status_before)
 	pthread_mutex_lock(&t->lock);
 	uint32_t s = t->status;
 	if (s & VIRTIO_CONFIG_S_DRIVER)
-		assert(s & VIRTIO_CONFIG_S_ACKNOWLEDGE);
+		CHECK(s & VIRTIO_CONFIG_S_ACKNOWLEDGE);
 	if (s & VIRTIO_CONFIG_S_FEATURES_OK)
-		assert(s & VIRTIO_CONFIG_S_DRIVER);
+		CHECK(s & VIRTIO_CONFIG_S_DRIVER);
 	if (s & VIRTIO_CONFIG_S_DRIVER_OK)
-		assert(s & VIRTIO_CONFIG_S_FEATURES_OK);
+		CHECK(s & VIRTIO_CONFIG_S_FEATURES_OK);
 	/* While waiting for a reset nothing but FAILED can be added. */
 	if (status_before & VIRTIO_CONFIG_S_NEEDS_RESET && s != 0)
-		assert(!((s & ~status_before) & ~(uint32_t)VIRTIO_CONFIG_S_FAILED));
+		CHECK(!((s & ~status_before) & ~(uint32_t)VIRTIO_CONFIG_S_FAILED));
 	if (s & VIRTIO_CONFIG_S_NEEDS_RESET)
-		assert(atomic_load(&t->halted));
+		CHECK(atomic_load(&t->halted));
 	for (unsigned i = 0; i < t->nqueues; i++) {
 		struct virtio_mmio_queue *q = &t->queues[i];
 		if (q->ready) {
-			assert(q->vq.size && !(q->vq.size & (q->vq.size - 1)));
-			assert(q->vq.size <= t->queue_max);
-			assert(q->vq.desc && q->vq.avail && q->vq.used);
+			CHECK(q->vq.size && !(q->vq.size & (q->vq.size - 1)));
+			CHECK(q->vq.size <= t->queue_max);
+			CHECK(q->vq.desc && q->vq.avail && q->vq.used);
 		}
 		if (q->running) {
-			assert(q->ready);
-			assert(s & VIRTIO_CONFIG_S_DRIVER_OK);
+			CHECK(q->ready);
+			CHECK(s & VIRTIO_CONFIG_S_DRIVER_OK);
 		}
 		if (!(s & VIRTIO_CONFIG_S_DRIVER_OK))
-			assert(!q->running);
+			CHECK(!q->running);
 	}
 	pthread_mutex_unlock(&t->lock);
 }
@@ -140,12 +149,12 @@ static void check(struct virtio_mmio *t, uint32_t status_before)
 static void check_reset(struct virtio_mmio *t)
 {
 	pthread_mutex_lock(&t->lock);
-	assert(t->status == 0 && t->driver_features == 0 && t->queue_sel == 0);
-	assert(atomic_load(&t->interrupt_status) == 0 && !atomic_load(&t->halted));
+	CHECK(t->status == 0 && t->driver_features == 0 && t->queue_sel == 0);
+	CHECK(atomic_load(&t->interrupt_status) == 0 && !atomic_load(&t->halted));
 	for (unsigned i = 0; i < t->nqueues; i++) {
 		struct virtio_mmio_queue *q = &t->queues[i];
-		assert(!q->ready && !q->running && q->num == 0 && q->desc == 0);
-		assert(q->vq.desc == NULL && q->vq.size == 0);
+		CHECK(!q->ready && !q->running && q->num == 0 && q->desc == 0);
+		CHECK(q->vq.desc == NULL && q->vq.size == 0);
 	}
 	pthread_mutex_unlock(&t->lock);
 }
@@ -339,7 +348,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (unsigned i = 0; i < t.nqueues; i++) {
 			const struct virtq *vq = &t.queues[i].vq;
 			if (t.queues[i].ready && !vq->error)
-				assert(vq->used_idx == vq->last_avail);
+				CHECK(vq->used_idx == vq->last_avail);
 		}
 	wr(&t, VIRTIO_MMIO_STATUS, 0);
 	check_reset(&t);

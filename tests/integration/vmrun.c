@@ -106,6 +106,7 @@ void vmrun(const char *const argv[], const char *input, struct vm_result *r)
 		dup2(in[0], 0);
 		dup2(out[1], 1);
 		dup2(err[1], 2);
+		close_range(3, ~0U, 0); /* kvmini as a user starts it: no stray fds */
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
@@ -184,6 +185,7 @@ void vmrun_pty(const char *const argv[], struct pty_run *p, struct vm_result *r)
 		dup2(slave, 2);
 		if (slave > 2)
 			close(slave);
+		close_range(3, ~0U, 0); /* kvmini as a user starts it: no stray fds */
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
@@ -248,6 +250,7 @@ void vm_bg_start(const char *const argv[], struct vm_bg *bg)
 		dup2(null, 0);
 		dup2(out[1], 1);
 		dup2(out[1], 2);
+		close_range(3, ~0U, 0); /* kvmini as a user starts it: no stray fds */
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
