@@ -1,5 +1,6 @@
 #include "vmm/sandbox.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -33,11 +34,11 @@
  * thread no Landlock (LeakSanitizer must open /proc/self/maps). The release build has none
  * of this.
  */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SANITIZER_BUILD 1
+#if defined(__SANITIZE_ADDRESS__)
+#define ASAN_BUILD 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define SANITIZER_BUILD 1
+#if __has_feature(address_sanitizer)
+#define ASAN_BUILD 1
 #endif
 #endif
 #if defined(__SANITIZE_THREAD__)
@@ -47,18 +48,9 @@
 #define TSAN_BUILD 1
 #endif
 #endif
-
-static const char *const kind_names[SANDBOX_KINDS] = {
-    [SANDBOX_MAIN] = "main thread",	[SANDBOX_VCPU] = "vCPU",
-    [SANDBOX_CONSOLE] = "console",	[SANDBOX_CONSOLE_OUT] = "console output",
-    [SANDBOX_BLK] = "blk worker",	[SANDBOX_NET_RX] = "net RX worker",
-    [SANDBOX_NET_TX] = "net TX worker",
-};
-
-const char *sandbox_kind_name(enum sandbox_kind kind)
-{
-	return (unsigned)kind < SANDBOX_KINDS ? kind_names[kind] : "?";
-}
+#if defined(ASAN_BUILD) || defined(TSAN_BUILD)
+#define SANITIZER_BUILD 1
+#endif
 
 /*
  * What every kind may call, whatever it does: memory (glibc's allocator maps, grows and
@@ -152,26 +144,32 @@ static const int sanitizer_calls[] = {
 };
 #endif
 
-struct call_list {
+/* Each kind: its name in messages, its thread's name (comm, as ps shows it), its own calls. */
+#define LIST(a) a, sizeof(a) / sizeof(a[0])
+static const struct kind {
+	const char *name, *comm;
 	const int *calls;
-	size_t n;
+	size_t ncalls;
+} kinds[SANDBOX_KINDS] = {
+    [SANDBOX_MAIN] = {"main thread", "kvmini", LIST(main_calls)},
+    [SANDBOX_VCPU] = {"vCPU", "kvmini-vcpu", LIST(vcpu_calls)},
+    [SANDBOX_CONSOLE] = {"console", "kvmini-console", LIST(console_calls)},
+    [SANDBOX_CONSOLE_OUT] = {"console output", "kvmini-con-out", LIST(console_out_calls)},
+    [SANDBOX_BLK] = {"blk worker", "kvmini-blk", LIST(blk_calls)},
+    [SANDBOX_NET_RX] = {"net RX worker", "kvmini-net-rx", LIST(net_calls)},
+    [SANDBOX_NET_TX] = {"net TX worker", "kvmini-net-tx", LIST(net_calls)},
 };
-#define LIST(a)                                                                                    \
-	{                                                                                          \
-		a, sizeof(a) / sizeof(a[0])                                                        \
-	}
-static const struct call_list kind_calls[SANDBOX_KINDS] = {
-    [SANDBOX_MAIN] = LIST(main_calls),	     [SANDBOX_VCPU] = LIST(vcpu_calls),
-    [SANDBOX_CONSOLE] = LIST(console_calls), [SANDBOX_CONSOLE_OUT] = LIST(console_out_calls),
-    [SANDBOX_BLK] = LIST(blk_calls),	     [SANDBOX_NET_RX] = LIST(net_calls),
-    [SANDBOX_NET_TX] = LIST(net_calls),
-};
+
+const char *sandbox_kind_name(enum sandbox_kind kind)
+{
+	return (unsigned)kind < SANDBOX_KINDS ? kinds[kind].name : "?";
+}
 
 unsigned sandbox_allowed_count(enum sandbox_kind kind)
 {
 	/* On top of the lists: mmap and mprotect (never executable), ioctl (by argument; for
 	 * every kind at least the terminal's), and tgkill where the kind kicks threads. */
-	return (unsigned)(sizeof(common_calls) / sizeof(common_calls[0]) + kind_calls[kind].n + 3 +
+	return (unsigned)(sizeof(common_calls) / sizeof(common_calls[0]) + kinds[kind].ncalls + 3 +
 			  kicks_threads(kind));
 }
 
@@ -428,8 +426,8 @@ static scmp_filter_ctx build_filter(const struct sandbox *sb, enum sandbox_kind 
 	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	for (size_t i = 0; i < sizeof(common_calls) / sizeof(common_calls[0]); i++)
 		rc |= allow(ctx, common_calls[i]);
-	for (size_t i = 0; i < kind_calls[kind].n; i++)
-		rc |= allow(ctx, kind_calls[kind].calls[i]);
+	for (size_t i = 0; i < kinds[kind].ncalls; i++)
+		rc |= allow(ctx, kinds[kind].calls[i]);
 	/* Kicking a vCPU out of KVM_RUN, or the console writer out of write(): our own only. */
 	if (kicks_threads(kind))
 		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
@@ -451,20 +449,9 @@ static scmp_filter_ctx build_filter(const struct sandbox *sb, enum sandbox_kind 
 	return ctx;
 }
 
-/* Thread names as ps and /proc/PID/task/TID/comm show them. */
-static const char *const thread_names[SANDBOX_KINDS] = {
-    [SANDBOX_MAIN] = "kvmini",
-    [SANDBOX_VCPU] = "kvmini-vcpu",
-    [SANDBOX_CONSOLE] = "kvmini-console",
-    [SANDBOX_CONSOLE_OUT] = "kvmini-con-out",
-    [SANDBOX_BLK] = "kvmini-blk",
-    [SANDBOX_NET_RX] = "kvmini-net-rx",
-    [SANDBOX_NET_TX] = "kvmini-net-tx",
-};
-
 void sandbox_enter(const struct sandbox *sb, enum sandbox_kind kind, int own_fd)
 {
-	prctl(PR_SET_NAME, thread_names[kind], 0, 0, 0);
+	prctl(PR_SET_NAME, kinds[kind].comm, 0, 0, 0);
 	if (!sb || !sb->enabled)
 		return;
 	thread_kind = sandbox_kind_name(kind);
@@ -497,15 +484,36 @@ void sandbox_enter(const struct sandbox *sb, enum sandbox_kind kind, int own_fd)
 #endif
 }
 
+/* The highest fd open: /proc/self/fd lists them; without /proc, each is asked in turn. */
+static int highest_fd(void)
+{
+	int top = 2;
+	DIR *d = opendir("/proc/self/fd");
+	if (d) {
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			int fd = atoi(e->d_name); /* "." and ".." give 0 */
+			if (fd > top && fd != dirfd(d))
+				top = fd;
+		}
+		closedir(d);
+		return top;
+	}
+	struct rlimit lim;
+	rlim_t max =
+	    getrlimit(RLIMIT_NOFILE, &lim) || lim.rlim_cur > 1 << 20 ? 1 << 20 : lim.rlim_cur;
+	for (rlim_t fd = 3; fd < max; fd++)
+		if (fcntl((int)fd, F_GETFD) >= 0)
+			top = (int)fd;
+	return top;
+}
+
 void sandbox_lockdown(const struct sandbox *sb)
 {
 	if (!sb->enabled)
 		return;
 	/* Nothing is opened from now on: no fd above the highest in use. */
-	int top = 2;
-	for (int fd = 3; fd < 4096; fd++)
-		if (fcntl(fd, F_GETFD) >= 0)
-			top = fd;
+	int top = highest_fd();
 	struct rlimit nofile = {(rlim_t)top + 1, (rlim_t)top + 1};
 	if (setrlimit(RLIMIT_NOFILE, &nofile))
 		fatal(SANDBOX_MAIN, "RLIMIT_NOFILE", errno);
