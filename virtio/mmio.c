@@ -63,15 +63,20 @@ void virtio_mmio_needs_reset(struct virtio_mmio *t, const char *why)
  * needs to see, so it puts back what it read and remembers it as already counted
  * (q->credited); the worker's next read subtracts that. Both under count_lock.
  */
+/* Counts what was read from the eventfd but not counted before; returns that. count_lock. */
+static uint64_t count_kicks(struct virtio_mmio_queue *q, uint64_t kicks)
+{
+	uint64_t fresh = kicks > q->credited ? kicks - q->credited : 0;
+	q->notifies += fresh;
+	return fresh;
+}
+
 uint64_t virtio_mmio_take_kicks(struct virtio_mmio_queue *q)
 {
 	eventfd_t kicks = 0;
 	pthread_mutex_lock(&q->count_lock);
-	if (eventfd_read(q->notify_fd, &kicks) == 0) {
-		uint64_t fresh = kicks > q->credited ? kicks - q->credited : 0;
-		q->credited -= kicks - fresh;
-		q->notifies += fresh;
-	}
+	if (eventfd_read(q->notify_fd, &kicks) == 0)
+		q->credited -= kicks - count_kicks(q, kicks); /* consumed: no longer put back */
 	pthread_mutex_unlock(&q->count_lock);
 	return kicks;
 }
@@ -81,9 +86,7 @@ uint64_t virtio_mmio_notifies(struct virtio_mmio_queue *q)
 	eventfd_t kicks = 0;
 	pthread_mutex_lock(&q->count_lock);
 	if (eventfd_read(q->notify_fd, &kicks) == 0 && kicks) {
-		uint64_t fresh = kicks > q->credited ? kicks - q->credited : 0;
-		q->notifies += fresh;
-		q->credited += fresh;
+		q->credited += count_kicks(q, kicks);
 		eventfd_write(q->notify_fd, kicks); /* still the worker's to see */
 	}
 	uint64_t n = q->notifies;
