@@ -361,6 +361,42 @@ static void wr(struct virtio_mmio *t, uint64_t off, uint32_t v)
 }
 
 /*
+ * The transport over f's net device and f->rx's RAM, brought up by a driver with `feat`: the
+ * RX queue on f->rx's ring and, with tx_ring, the TX queue on a second ring at tx_ring in the
+ * same RAM (its avail ring 0x10000 and used ring 0x20000 above it).
+ */
+static void transport_up(struct fix *f, struct virtio_mmio *t, const struct virtio_device_ops *ops,
+			 uint64_t feat, uint64_t tx_ring)
+{
+	struct err err;
+	assert_int_equal(
+	    virtio_mmio_init(t, ops, &f->net, &f->rx.gm, 0xD0000000, 16, 2, QSIZE, 0, &err), 0);
+	assert_int_equal(virtio_mmio_spawn_workers(t, NULL, NULL, &err), 0);
+	wr(t, VIRTIO_MMIO_STATUS, 1);
+	wr(t, VIRTIO_MMIO_STATUS, 3);
+	wr(t, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	wr(t, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)feat);
+	wr(t, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	wr(t, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(feat >> 32));
+	wr(t, VIRTIO_MMIO_STATUS, 11);
+	const uint64_t rings[2][3] = {{FR_DESC, FR_AVAIL, FR_USED},
+				      {tx_ring, tx_ring + 0x10000, tx_ring + 0x20000}};
+	for (unsigned q = 0; q < (tx_ring ? 2u : 1u); q++) {
+		wr(t, VIRTIO_MMIO_QUEUE_SEL, q);
+		wr(t, VIRTIO_MMIO_QUEUE_NUM, QSIZE);
+		wr(t, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)rings[q][0]);
+		wr(t, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)rings[q][1]);
+		wr(t, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)rings[q][2]);
+		wr(t, VIRTIO_MMIO_QUEUE_READY, 1);
+	}
+	wr(t, VIRTIO_MMIO_STATUS, 15);
+	uint32_t status;
+	virtio_mmio_bus_ops.read(t, VIRTIO_MMIO_STATUS, &status, 4);
+	assert_int_equal(status, 15);
+	f->net.features = feat;
+}
+
+/*
  * A frame that needs more receive buffers than the driver has posted: the RX worker must
  * sleep until the driver posts more (and kicks), not spin over the same buffers.
  */
@@ -370,27 +406,10 @@ static void test_rx_short_of_buffers_sleeps(void **state)
 	struct virtio_device_ops ops = virtio_net_ops;
 	ops.handle_queue = counting_handle_queue;
 	struct virtio_mmio t;
-	struct err err;
-	assert_int_equal(
-	    virtio_mmio_init(&t, &ops, &f->net, &f->rx.gm, 0xD0000000, 16, 2, QSIZE, 0, &err), 0);
-	assert_int_equal(virtio_mmio_spawn_workers(&t, NULL, NULL, &err), 0);
-	uint64_t feat = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_NET_F_MRG_RXBUF) |
-			(1ULL << VIRTIO_RING_F_EVENT_IDX);
-	wr(&t, VIRTIO_MMIO_STATUS, 1);
-	wr(&t, VIRTIO_MMIO_STATUS, 3);
-	wr(&t, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-	wr(&t, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)feat);
-	wr(&t, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	wr(&t, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(feat >> 32));
-	wr(&t, VIRTIO_MMIO_STATUS, 11);
-	wr(&t, VIRTIO_MMIO_QUEUE_SEL, NET_RXQ);
-	wr(&t, VIRTIO_MMIO_QUEUE_NUM, QSIZE);
-	wr(&t, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)FR_DESC);
-	wr(&t, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)FR_AVAIL);
-	wr(&t, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)FR_USED);
-	wr(&t, VIRTIO_MMIO_QUEUE_READY, 1);
-	wr(&t, VIRTIO_MMIO_STATUS, 15);
-	f->net.features = feat;
+	transport_up(f, &t, &ops,
+		     (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_NET_F_MRG_RXBUF) |
+			 (1ULL << VIRTIO_RING_F_EVENT_IDX),
+		     0);
 	post_rx(f, 1, 512); /* a 1500-byte frame needs three */
 	wr(&t, VIRTIO_MMIO_QUEUE_NOTIFY, NET_RXQ);
 	inject(f, 1500, 7);
@@ -404,6 +423,50 @@ static void test_rx_short_of_buffers_sleeps(void **state)
 	for (int i = 0; i < 2000 && fr_used_idx(&f->rx) != 3; i++)
 		usleep(1000);
 	assert_int_equal(fr_used_idx(&f->rx), 3);
+	wr(&t, VIRTIO_MMIO_STATUS, 0);
+	virtio_mmio_destroy(&t);
+}
+
+static uint64_t thread_cpu_ns(pthread_t th)
+{
+	clockid_t cid;
+	struct timespec ts;
+	if (pthread_getcpuclockid(th, &cid) || clock_gettime(cid, &ts))
+		return UINT64_MAX;
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * virtio-net halted by a broken TX queue (DEVICE_NEEDS_RESET stops every queue), with frames
+ * waiting on the "tap": the RX worker must neither deliver them nor spin on the readable fd
+ * (it would, were the tap watched for a queue that may not be served).
+ */
+static void test_halted_rx_does_not_spin(void **state)
+{
+	struct fix *f = *state;
+	struct virtio_mmio t;
+	const uint64_t tx_ring = 0x800000; /* above every RX buffer post_rx places */
+	transport_up(f, &t, &virtio_net_ops, 1ULL << VIRTIO_F_VERSION_1, tx_ring);
+	/* Break TX with a head out of range. */
+	struct vring_avail *txa = gm_ptr(&f->rx.gm, tx_ring + 0x10000, 6 + 2ULL * QSIZE);
+	txa->ring[0] = QSIZE + 1;
+	__atomic_store_n(&txa->idx, 1, __ATOMIC_RELEASE);
+	wr(&t, VIRTIO_MMIO_QUEUE_NOTIFY, NET_TXQ);
+	for (int i = 0; i < 5000 && !atomic_load(&t.halted); i++)
+		usleep(1000);
+	assert_true(atomic_load(&t.halted));
+	/* Frames arrive; RX has a buffer posted and is kicked. */
+	for (int i = 0; i < 4; i++)
+		inject(f, 64, (uint8_t)i);
+	post_rx(f, 1, 2048);
+	wr(&t, VIRTIO_MMIO_QUEUE_NOTIFY, NET_RXQ);
+	usleep(20000);
+	uint64_t before = thread_cpu_ns(t.queues[NET_RXQ].thread);
+	usleep(300000);
+	uint64_t used_ns = thread_cpu_ns(t.queues[NET_RXQ].thread) - before;
+	assert_true(used_ns < 30000000ULL); /* a spinning worker would use ~300 ms */
+	assert_int_equal(fr_used_idx(&f->rx), 0);
+	assert_int_equal(atomic_load(&f->net.rx_frames), 0);
 	wr(&t, VIRTIO_MMIO_STATUS, 0);
 	virtio_mmio_destroy(&t);
 }
@@ -446,6 +509,7 @@ int main(void)
 	    T(test_rx_malformed_chain),
 	    T(test_backend_gone),
 	    T(test_rx_short_of_buffers_sleeps),
+	    T(test_halted_rx_does_not_spin),
 	    T(test_config_and_mac),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

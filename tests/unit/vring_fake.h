@@ -64,6 +64,14 @@ static inline void fr_indirect(struct fake_ring *f, uint64_t table, uint16_t i, 
 	t[i] = (struct vring_desc){.addr = addr, .len = len, .flags = flags, .next = next};
 }
 
+/* Both rings back to zero, as a driver leaves them for a fresh session after a reset. */
+static inline void fr_clear(struct fake_ring *f)
+{
+	memset(f->avail, 0, 6 + 2ULL * f->size);
+	memset(f->used, 0, 6 + 8ULL * f->size);
+	f->avail_idx = 0;
+}
+
 static inline void fr_publish(struct fake_ring *f, uint16_t head)
 {
 	f->avail->ring[f->avail_idx % f->size] = head;
