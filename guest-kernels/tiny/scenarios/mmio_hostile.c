@@ -210,6 +210,14 @@ static void conclude(const char *name, bool ok, bool reinit, const char *desc)
 		printf(WHO ": re-initialisation failed: %s\n", err);
 }
 
+/* A case whose set-up failed is reported as a FAIL line; its caller returns. */
+static bool setup_failed(const char *name, const char *err)
+{
+	if (err)
+		conclude(name, false, true, err);
+	return err != NULL;
+}
+
 /* Sleeps quiet_ms whatever comes in: the time a device gets to do what it must not do. */
 static void quiet(void)
 {
@@ -347,10 +355,8 @@ static void case_rearm(const char *name, enum rearm how)
 {
 	const char *err = setup_to_ready();
 
-	if (err) {
-		conclude(name, false, true, err);
+	if (setup_failed(name, err))
 		return;
-	}
 	struct ring_regs r = ring_of(vq0());
 	u32 max = rd(VIRTIO_MMIO_QUEUE_NUM_MAX);
 
@@ -440,10 +446,8 @@ static void case_rearm_good(void)
 	const char *name = "re-armed queue with good registers";
 	const char *err = setup_to_ready();
 
-	if (err) {
-		conclude(name, false, true, err);
+	if (setup_failed(name, err))
 		return;
-	}
 	queue_regs(ring_of(vq0()));
 	wr(VIRTIO_MMIO_QUEUE_READY, 1);
 	u32 ready = rd(VIRTIO_MMIO_QUEUE_READY), st = status();
@@ -460,10 +464,8 @@ static void case_setup_while_needs_reset(void)
 	const char *name = "queue set-up while NEEDS_RESET";
 	const char *err = setup_to_ready();
 
-	if (err) {
-		conclude(name, false, true, err);
+	if (setup_failed(name, err))
 		return;
-	}
 	struct ring_regs good = ring_of(vq0());
 	wr(VIRTIO_MMIO_QUEUE_NUM, 3);
 	wr(VIRTIO_MMIO_QUEUE_READY, 1);
@@ -572,10 +574,8 @@ static void case_clear_after_driver_ok(void)
 
 	if (!err)
 		err = prime();
-	if (err) {
-		conclude(name, false, true, err);
+	if (setup_failed(name, err))
 		return;
-	}
 	wr(VIRTIO_MMIO_STATUS, S_ACK | S_DRIVER);
 	u32 st = status();
 	wr(VIRTIO_MMIO_STATUS, S_ACK);
@@ -592,10 +592,8 @@ static void case_clear_and_add_failed(void)
 
 	if (!err)
 		err = prime();
-	if (err) {
-		conclude(name, false, true, err);
+	if (setup_failed(name, err))
 		return;
-	}
 	wr(VIRTIO_MMIO_STATUS, (S_LIVE & ~S_FEATURES_OK) | S_FAILED);
 	u32 st = status();
 
@@ -609,10 +607,8 @@ static void case_clear_during_setup(void)
 	const char *name = "status write clearing bits during set-up";
 	const char *err = vblk_init_features(b);
 
-	if (err) {
-		conclude(name, false, true, err);
+	if (setup_failed(name, err))
 		return;
-	}
 	wr(VIRTIO_MMIO_STATUS, S_ACK | S_DRIVER);
 	u32 st = status();
 	wr(VIRTIO_MMIO_STATUS, S_ACK);
@@ -640,10 +636,8 @@ static void case_ready0_after_driver_ok(void)
 	const char *name = "QueueReady=0 after DRIVER_OK";
 	const char *err = live();
 
-	if (err) {
-		conclude(name, false, true, err);
+	if (setup_failed(name, err))
 		return;
-	}
 	wr(VIRTIO_MMIO_QUEUE_SEL, 0);
 	wr(VIRTIO_MMIO_QUEUE_READY, 0);
 	u32 ready = rd(VIRTIO_MMIO_QUEUE_READY), st = status();
@@ -657,10 +651,8 @@ static void case_num_after_driver_ok(void)
 	const char *name = "QueueNum and QueueReady=1 after DRIVER_OK";
 	const char *err = live();
 
-	if (err) {
-		conclude(name, false, true, err);
+	if (setup_failed(name, err))
 		return;
-	}
 	wr(VIRTIO_MMIO_QUEUE_SEL, 0);
 	wr(VIRTIO_MMIO_QUEUE_NUM, qnum / 2);
 	wr(VIRTIO_MMIO_QUEUE_READY, 1);
@@ -676,10 +668,8 @@ static void case_addrs_after_driver_ok(void)
 	const char *name = "ring addresses and QueueReady=1 after DRIVER_OK";
 	const char *err = live();
 
-	if (err) {
-		conclude(name, false, true, err);
+	if (setup_failed(name, err))
 		return;
-	}
 	struct ring_regs old = ring_of(vq0()), moved = {qnum, pa(table), pa(table), pa(table)};
 
 	/* Valid addresses of a zeroed page: a device that took them would serve nothing. */
@@ -702,10 +692,8 @@ static void case_queue_sel(void)
 	const char *err = vblk_init_features(b);
 	bool ok = !err;
 
-	if (err) {
-		conclude(name, false, true, err);
+	if (setup_failed(name, err))
 		return;
-	}
 	ring_init();
 	struct ring_regs r = ring_of(vq0());
 	what[0] = '\0';
@@ -758,10 +746,8 @@ static void case_kick_nonexistent(void)
 	const u32 sels[] = {b->num_queues, 7, 0xffff, 0xffffffff};
 	const char *err = live();
 
-	if (err) {
-		conclude(name, false, true, err);
+	if (setup_failed(name, err))
 		return;
-	}
 	for (unsigned i = 0; i < ARRAY_SIZE(sels); i++)
 		wr(VIRTIO_MMIO_QUEUE_NOTIFY, sels[i]);
 	/* Give a device that mishandles them the time to show it. */
@@ -777,10 +763,8 @@ static void case_kick_never_ready(void)
 	const char *name = "kick on a queue never made ready";
 	const char *err = vblk_init_features(b);
 
-	if (err) {
-		conclude(name, false, true, err);
+	if (setup_failed(name, err))
 		return;
-	}
 	ring_init();
 	queue_regs(ring_of(vq0()));
 	vio_add_status(v, S_DRIVER_OK);
@@ -798,10 +782,8 @@ static void case_kick_made_unready(void)
 	const char *name = "kick on a queue made not ready (QueueReady=0)";
 	const char *err = setup_to_ready();
 
-	if (err) {
-		conclude(name, false, true, err);
+	if (setup_failed(name, err))
 		return;
-	}
 	wr(VIRTIO_MMIO_QUEUE_READY, 0);
 	u32 ready = rd(VIRTIO_MMIO_QUEUE_READY);
 	vio_add_status(v, S_DRIVER_OK);
@@ -828,10 +810,8 @@ static void case_needs_reset_live(void)
 	const char *name = "NEEDS_RESET after DRIVER_OK";
 	const char *err = vblk_init(b);
 
-	if (err) {
-		conclude(name, false, true, err);
+	if (setup_failed(name, err))
 		return;
-	}
 	struct virtqueue *vq = vq0();
 	unsigned cfg_irqs = v->config_irqs;
 
@@ -865,10 +845,8 @@ static void case_reset_in_flight(void)
 	const char *name = "reset with requests in flight";
 	const char *err = vblk_init(b);
 
-	if (err) {
-		conclude(name, false, true, err);
+	if (setup_failed(name, err))
 		return;
-	}
 	for (unsigned i = 0; i < NREQS; i++) {
 		if (vblk_submit(b, &reqs[i], VIRTIO_BLK_T_IN, i * (REQ_LEN / VBLK_SECTOR), bufs[i],
 				REQ_LEN)) {
@@ -917,10 +895,8 @@ static void case_reset_clears(void)
 	};
 	const char *err = vblk_init(b);
 
-	if (err) {
-		conclude(name, false, true, err);
+	if (setup_failed(name, err))
 		return;
-	}
 	wr(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
 	u32 f0 = rd(VIRTIO_MMIO_DEVICE_FEATURES);
 	/* Selectors away from 0: the reset must bring them back. */
@@ -972,10 +948,8 @@ static void case_config_reads(void)
 	const char *err = vblk_init(b);
 	unsigned n = 0;
 
-	if (err) {
-		conclude(name, false, true, err);
+	if (setup_failed(name, err))
 		return;
-	}
 	read_image(cfg);
 	u64 cap = image_value(CFG_OFF(capacity), 8), blk = image_value(CFG_OFF(blk_size), 4);
 	u64 cap4 = vio_config_read64(v, CFG_OFF(capacity)), cap8 = acc_read(CTRL_END, 8);
@@ -1017,10 +991,8 @@ static void case_config_writes(void)
 	const char *err = live();
 	unsigned n = 0;
 
-	if (err) {
-		conclude(name, false, true, err);
+	if (setup_failed(name, err))
 		return;
-	}
 	read_image(cfg);
 	for (unsigned k = 0; k < ARRAY_SIZE(vals); k++) {
 		for (unsigned s = 0; s < ARRAY_SIZE(sizes); s++) {
@@ -1055,10 +1027,8 @@ static void case_ctrl_reads(void)
 	const char *err = vblk_init(b);
 	unsigned n = 0;
 
-	if (err) {
-		conclude(name, false, true, err);
+	if (setup_failed(name, err))
 		return;
-	}
 	for (unsigned s = 0; s < ARRAY_SIZE(sizes); s++) {
 		for (u32 off = 0; off < CTRL_END; off++) {
 			if (!odd_access(off, sizes[s]))
@@ -1085,10 +1055,8 @@ static void case_ctrl_writes(void)
 	const char *err = live();
 	unsigned n = 0;
 
-	if (err) {
-		conclude(name, false, true, err);
+	if (setup_failed(name, err))
 		return;
-	}
 	struct ring_regs r = ring_of(vq0());
 	for (unsigned k = 0; k < ARRAY_SIZE(vals); k++) {
 		for (unsigned s = 0; s < ARRAY_SIZE(sizes); s++) {
