@@ -6,14 +6,9 @@
 #include <stdlib.h>
 #include <time.h>
 
-#define REPS 5 /* runs per measurement, interleaved with the baseline's */
+#include "core/clock.h"
 
-static inline uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
+#define REPS 5 /* runs per measurement, interleaved with the baseline's */
 
 static inline int cmp_double(const void *a, const void *b)
 {

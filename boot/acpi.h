@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vmm/err.h"
+#include "core/err.h"
 
 #define ACPI_TABLES_ADDR 0xE0000 /* up to 0xFFFFF: the RSDP must lie here for a BIOS scan */
 #define ACPI_TABLES_MAX	 0x20000

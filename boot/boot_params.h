@@ -8,8 +8,8 @@
 #include <asm/bootparam.h>
 
 #include "boot/bzimage.h"
-#include "vmm/err.h"
-#include "vmm/guest_mem.h"
+#include "core/err.h"
+#include "core/guest_mem.h"
 
 #define E820_TYPE_RAM	   1
 #define E820_TYPE_RESERVED 2

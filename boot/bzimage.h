@@ -8,7 +8,7 @@
 
 #include <asm/bootparam.h>
 
-#include "vmm/err.h"
+#include "core/err.h"
 
 #define BZ_HEADER_OFFSET  0x1F1
 #define BZ_HDRS_MAGIC	  0x53726448 /* "HdrS" */

@@ -9,7 +9,7 @@
 
 #include <linux/kvm.h>
 
-#include "vmm/guest_mem.h"
+#include "core/guest_mem.h"
 
 #define BOOT_CS 0x10
 #define BOOT_DS 0x18

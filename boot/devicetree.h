@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vmm/err.h"
-#include "vmm/guest_mem.h"
+#include "core/err.h"
+#include "core/guest_mem.h"
 
 #define DT_IOAPIC_PHANDLE 1
 

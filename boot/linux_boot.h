@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vmm/err.h"
-#include "vmm/guest_mem.h"
+#include "core/err.h"
+#include "core/guest_mem.h"
 
 struct linux_boot_args {
 	const char *kernel_path;

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "devices/bus.h"
-#include "devices/machine.h"
+#include "core/machine.h"
 
 #define ACPI_PM_BASE	     0x600 /* PM1a_EVT_BLK; PM1a_CNT_BLK at +4 (QEMU's q35 uses it too) */
 #define ACPI_PM_LEN	     6

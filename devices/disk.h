@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-#include "vmm/err.h"
+#include "core/err.h"
 
 struct disk;
 

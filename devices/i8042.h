@@ -6,7 +6,7 @@
 #define KVMINI_I8042_H
 
 #include "devices/bus.h"
-#include "devices/machine.h"
+#include "core/machine.h"
 
 #define I8042_DATA_PORT	   0x60
 #define I8042_STATUS_PORT  0x64

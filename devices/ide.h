@@ -13,7 +13,7 @@
 
 #include "devices/bus.h"
 #include "devices/disk.h"
-#include "devices/machine.h"
+#include "core/machine.h"
 
 #define IDE_CMD_BASE	 0x1F0
 #define IDE_CTL_PORT	 0x3F6

@@ -8,7 +8,7 @@
 #define KVMINI_PVPANIC_H
 
 #include "devices/bus.h"
-#include "devices/machine.h"
+#include "core/machine.h"
 
 #define PVPANIC_MMIO_BASE   0xD0002000ULL
 #define PVPANIC_MMIO_SIZE   2

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "devices/bus.h"
-#include "devices/machine.h"
+#include "core/machine.h"
 
 #define SERIAL_COM1_BASE 0x3F8
 #define SERIAL_COM1_IRQ	 4

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-#include "vmm/err.h"
+#include "core/err.h"
 
 struct tap {
 	int fd; /* non-blocking */

@@ -7,7 +7,7 @@
 #define KVMINI_TEST_EXIT_H
 
 #include "devices/bus.h"
-#include "devices/machine.h"
+#include "core/machine.h"
 
 #define TEST_EXIT_PORT 0x501
 

@@ -17,8 +17,8 @@
 #include "devices/bus.h"
 #include "virtio/device.h"
 #include "virtio/virtqueue.h"
-#include "vmm/err.h"
-#include "vmm/guest_mem.h"
+#include "core/err.h"
+#include "core/guest_mem.h"
 
 #define VIRTIO_MMIO_SIZE       0x200
 #define VIRTIO_MMIO_MAGIC      0x74726976 /* "virt" */

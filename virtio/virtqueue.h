@@ -12,7 +12,8 @@
 
 #include <linux/virtio_ring.h>
 
-#include "vmm/guest_mem.h"
+#include "core/guest_mem.h"
+#include "core/iov.h"
 
 #define VIRTQ_MAX_SIZE 1024 /* the largest queue any kvmini device offers */
 #define VIRTQ_MAX_SEGS 1024 /* buffers in one chain, direct and indirect together */
@@ -100,17 +101,5 @@ void virtq_set_notify(struct virtq *vq, bool enable);
 
 /* True when the driver has made chains available that we have not popped. */
 bool virtq_has_avail(const struct virtq *vq);
-
-/*
- * Copies between an iovec list and a flat buffer, from byte `offset` of the list. Return the
- * bytes copied, which is less than len only when the list is shorter.
- */
-size_t iov_to_buf(const struct iovec *iov, unsigned n, size_t offset, void *buf, size_t len);
-size_t iov_from_buf(const struct iovec *iov, unsigned n, size_t offset, const void *buf,
-		    size_t len);
-
-/* Bytes [offset, offset + len) of an iovec list as a new list in dst; returns its length. */
-unsigned iov_slice(const struct iovec *src, unsigned n, size_t offset, size_t len,
-		   struct iovec *dst);
 
 #endif

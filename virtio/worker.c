@@ -5,12 +5,7 @@
 #include <sys/eventfd.h>
 #include <time.h>
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
+#include "core/clock.h"
 
 static bool stopping(const struct virtio_mmio *t)
 {

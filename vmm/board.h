@@ -18,7 +18,7 @@
 #include "virtio/mmio.h"
 #include "virtio/net.h"
 #include "vmm/cli.h"
-#include "vmm/err.h"
+#include "core/err.h"
 #include "vmm/vm.h"
 
 /*

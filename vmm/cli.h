@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "vmm/err.h"
+#include "core/err.h"
 
 #define CLI_DEFAULT_MEM	    (256ULL << 20)
 #define CLI_DEFAULT_CPUS    1

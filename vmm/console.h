@@ -16,9 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "devices/machine.h"
+#include "core/machine.h"
 #include "devices/serial.h"
-#include "vmm/err.h"
+#include "core/err.h"
 #include "vmm/outbuf.h"
 
 #define CONSOLE_ESCAPE 0x01 /* Ctrl-A */

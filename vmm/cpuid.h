@@ -7,7 +7,7 @@
 
 #include <linux/kvm.h>
 
-#include "vmm/err.h"
+#include "core/err.h"
 
 /* KVM_GET_SUPPORTED_CPUID, growing the buffer while KVM says E2BIG. Free with free(). */
 struct kvm_cpuid2 *cpuid_supported(int kvm_fd, struct err *err);

@@ -3,16 +3,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "devices/marker.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 void exit_stats_init(struct exit_stats *s, struct vm *vm)
 {

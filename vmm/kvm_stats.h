@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "vmm/err.h"
+#include "core/err.h"
 
 #define KVM_STATS_MAX 16
 

@@ -18,8 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "devices/machine.h"
-#include "vmm/err.h"
+#include "core/machine.h"
+#include "core/err.h"
 
 #define OUTBUF_KICK_SIGNAL SIGUSR2
 

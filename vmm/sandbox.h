@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "vmm/err.h"
+#include "core/err.h"
 
 enum sandbox_kind {
 	SANDBOX_MAIN,

@@ -9,7 +9,7 @@
 
 #include <linux/kvm.h>
 
-#include "vmm/err.h"
+#include "core/err.h"
 #include "vmm/exit_stats.h"
 #include "vmm/kvm_stats.h"
 

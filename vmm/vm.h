@@ -12,10 +12,10 @@
 #include <linux/kvm.h>
 
 #include "devices/bus.h"
-#include "devices/machine.h"
-#include "vmm/err.h"
+#include "core/machine.h"
+#include "core/err.h"
 #include "vmm/exit_stats.h"
-#include "vmm/guest_mem.h"
+#include "core/guest_mem.h"
 
 struct vcpu;
 

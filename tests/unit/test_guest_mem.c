@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "vmm/guest_mem.h"
+#include "core/guest_mem.h"
 
 #define MiB (1ULL << 20)
 #define GiB (1ULL << 30)

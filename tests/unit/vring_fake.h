@@ -10,7 +10,7 @@
 
 #include <linux/virtio_ring.h>
 
-#include "vmm/guest_mem.h"
+#include "core/guest_mem.h"
 
 #define FR_RAM	    (16ULL << 20)
 #define FR_DESC	    0x10000ULL
