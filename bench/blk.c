@@ -32,6 +32,7 @@
 
 #include "bench/bench.h"
 #include "virtio/blk.h"
+#include "platform/layout.h"
 #include "virtio/mmio.h"
 #include "vmm/sandbox.h"
 
@@ -200,7 +201,7 @@ static int setup_driver(struct driver *d, struct virtio_blk *blk, unsigned poll_
 	memset(d, 0, sizeof(*d));
 	d->poll = poll_us != 0;
 	if (gm_alloc(&d->gm, RAM) ||
-	    virtio_mmio_init(&d->t, &virtio_blk_ops, blk, &d->gm, 0xD0000000, 16, 1, QSIZE, poll_us,
+	    virtio_mmio_init(&d->t, &virtio_blk_ops, blk, &d->gm, VIRTIO_MMIO_BASE, VIRTIO_FIRST_GSI, 1, QSIZE, poll_us,
 			     &err) ||
 	    virtio_mmio_spawn_workers(&d->t, confined ? confine_worker : NULL, &sandbox, &err)) {
 		fprintf(stderr, "bench: set-up failed\n");
@@ -224,7 +225,8 @@ int main(int argc, char **argv)
 	const char *path = argc > 1 ? argv[1] : "/var/tmp/kvmini-bench-blk.img";
 	uint64_t file_size = (argc > 2 ? strtoull(argv[2], NULL, 0) : 256) << 20;
 
-	/* The image: written once with non-zero data, then read once so both sides hit the cache.
+	/*
+	 * The image: written once with non-zero data, then read once so both sides hit the cache.
 	 */
 	int wfd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	if (wfd < 0) {

@@ -40,6 +40,7 @@
 
 #include "bench/bench.h"
 #include "devices/tap.h"
+#include "platform/layout.h"
 #include "virtio/mmio.h"
 #include "virtio/net.h"
 
@@ -369,7 +370,7 @@ int main(void)
 	memset(&g, 0, sizeof(g));
 	struct virtio_net net;
 	if (gm_alloc(&g.gm, RAM) || virtio_net_init(&net, tap.fd, &tap, TAP, NULL, 1500) ||
-	    virtio_mmio_init(&g.t, &virtio_net_ops, &net, &g.gm, 0xD0000000, 16, 2, QSIZE, 0,
+	    virtio_mmio_init(&g.t, &virtio_net_ops, &net, &g.gm, VIRTIO_MMIO_BASE, VIRTIO_FIRST_GSI, 2, QSIZE, 0,
 			     &err) ||
 	    virtio_mmio_spawn_workers(&g.t, NULL, NULL, &err)) {
 		fprintf(stderr, "bench/net: set-up failed\n");

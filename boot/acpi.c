@@ -3,7 +3,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "boot/layout.h"
+#include "platform/layout.h"
 
 /* A bounded little-endian byte writer; an overflow is remembered and reported once, at the end. */
 struct out {
@@ -166,22 +166,22 @@ static void aml_name_integer(struct out *o, const char name[4], uint32_t v)
 }
 
 /* Name(_CRS, ResourceTemplate() { Memory32Fixed(ReadWrite, base, size) [Interrupt(...){gsi}] }) */
-static void aml_crs(struct out *o, const struct acpi_mmio_device *d)
+static void aml_crs(struct out *o, const struct plat_device *d)
 {
 	uint8_t res[32];
 	struct out r = {.buf = res, .cap = sizeof(res)};
 	put8(&r, 0x86); /* Memory32Fixed */
 	put16(&r, 9);
 	put8(&r, 1); /* read-write */
-	put32(&r, (uint32_t)d->base);
-	put32(&r, d->size);
-	if (d->gsi >= 0) {
+	put32(&r, (uint32_t)d->reg[0].base);
+	put32(&r, (uint32_t)d->reg[0].size);
+	if (d->irq >= 0) {
 		put8(&r, 0x89); /* Extended Interrupt */
 		put16(&r, 6);
 		/* consumer, edge, active high, exclusive: KVM_IRQFD injects an edge */
 		put8(&r, 0x03);
 		put8(&r, 1);
-		put32(&r, (uint32_t)d->gsi);
+		put32(&r, (uint32_t)d->irq);
 	}
 	put8(&r, 0x79); /* End Tag, checksum 0 = "not checked" */
 	put8(&r, 0);
@@ -196,7 +196,7 @@ static void aml_crs(struct out *o, const struct acpi_mmio_device *d)
 	aml_pkg(o, &op, 1, &b);
 }
 
-static void aml_device(struct out *o, unsigned index, const struct acpi_mmio_device *d)
+static void aml_device(struct out *o, unsigned index, const char *hid, const struct plat_device *d)
 {
 	uint8_t body[160];
 	struct out b = {.buf = body, .cap = sizeof(body)};
@@ -207,11 +207,24 @@ static void aml_device(struct out *o, unsigned index, const struct acpi_mmio_dev
 	name[2] = (char)('0' + index / 10 % 10);
 	name[3] = (char)('0' + index % 10);
 	put(&b, name, 4);
-	aml_name_string(&b, "_HID", d->hid);
+	aml_name_string(&b, "_HID", hid);
 	aml_name_integer(&b, "_UID", index);
 	aml_crs(&b, d);
 	const uint8_t op[2] = {AML_EXT, AML_DEVICE};
 	aml_pkg(o, op, 2, &b);
+}
+
+/* The _HID of a device the DSDT describes, or NULL for one it does not. */
+static const char *dsdt_hid(const struct plat_device *d)
+{
+	switch (d->kind) {
+	case PLAT_VIRTIO:
+		return "LNRO0005";
+	case PLAT_PVPANIC:
+		return "QEMU0001";
+	default:
+		return NULL;
+	}
 }
 
 static void build_dsdt_body(struct out *o, const struct acpi_params *p)
@@ -220,8 +233,12 @@ static void build_dsdt_body(struct out *o, const struct acpi_params *p)
 	struct out s = {.buf = scope_buf, .cap = sizeof(scope_buf)};
 	put8(&s, AML_ROOT);
 	put(&s, "_SB_", 4);
-	for (unsigned i = 0; i < p->nmmio; i++)
-		aml_device(&s, i, &p->mmio[i]);
+	unsigned n = 0;
+	for (unsigned i = 0; i < p->platform->ndev; i++) {
+		const char *hid = dsdt_hid(&p->platform->dev[i]);
+		if (hid)
+			aml_device(&s, n++, hid, &p->platform->dev[i]);
+	}
 	const uint8_t scope_op = AML_SCOPE;
 	aml_pkg(o, &scope_op, 1, &s);
 
@@ -241,66 +258,66 @@ static void build_dsdt_body(struct out *o, const struct acpi_params *p)
 }
 
 /* Fixed ACPI Description Table, revision 6 (276 bytes): a PC with ACPI already enabled. */
-static void build_fadt(struct out *o, const struct acpi_params *p, uint64_t facs, uint64_t dsdt)
+static void build_fadt(struct out *o, uint16_t pm_base, uint64_t facs, uint64_t dsdt)
 {
 	size_t at = table_begin(o, "FACP", 6);
 	put32(o, (uint32_t)facs);
 	put32(o, (uint32_t)dsdt);
-	put8(o, 0);		   /* reserved */
-	put8(o, 0);		   /* preferred PM profile: unspecified */
-	put16(o, ACPI_SCI_IRQ);	   /* SCI_INT */
-	put32(o, 0);		   /* SMI_CMD: none, so the OS finds ACPI mode already on */
-	put8(o, 0);		   /* ACPI_ENABLE */
-	put8(o, 0);		   /* ACPI_DISABLE */
-	put8(o, 0);		   /* S4BIOS_REQ */
-	put8(o, 0);		   /* PSTATE_CNT */
-	put32(o, p->pm_base);	   /* PM1a_EVT_BLK */
-	put32(o, 0);		   /* PM1b_EVT_BLK */
-	put32(o, p->pm_base + 4u); /* PM1a_CNT_BLK */
-	put32(o, 0);		   /* PM1b_CNT_BLK */
-	put32(o, 0);		   /* PM2_CNT_BLK */
-	put32(o, 0);		   /* PM_TMR_BLK: none (kvm-clock and the TSC do better) */
-	put32(o, 0);		   /* GPE0_BLK */
-	put32(o, 0);		   /* GPE1_BLK */
-	put8(o, 4);		   /* PM1_EVT_LEN */
-	put8(o, 2);		   /* PM1_CNT_LEN */
-	put8(o, 0);		   /* PM2_CNT_LEN */
-	put8(o, 0);		   /* PM_TMR_LEN */
-	put8(o, 0);		   /* GPE0_BLK_LEN */
-	put8(o, 0);		   /* GPE1_BLK_LEN */
-	put8(o, 0);		   /* GPE1_BASE */
-	put8(o, 0);		   /* CST_CNT */
-	put16(o, 101);		   /* P_LVL2_LAT > 100: no C2 */
-	put16(o, 1001);		   /* P_LVL3_LAT > 1000: no C3 */
-	put16(o, 0);		   /* FLUSH_SIZE */
-	put16(o, 0);		   /* FLUSH_STRIDE */
-	put8(o, 0);		   /* DUTY_OFFSET */
-	put8(o, 0);		   /* DUTY_WIDTH */
-	put8(o, 0);		   /* DAY_ALRM */
-	put8(o, 0);		   /* MON_ALRM */
-	put8(o, 0);		   /* CENTURY */
+	put8(o, 0);		/* reserved */
+	put8(o, 0);		/* preferred PM profile: unspecified */
+	put16(o, ACPI_SCI_IRQ); /* SCI_INT */
+	put32(o, 0);		/* SMI_CMD: none, so the OS finds ACPI mode already on */
+	put8(o, 0);		/* ACPI_ENABLE */
+	put8(o, 0);		/* ACPI_DISABLE */
+	put8(o, 0);		/* S4BIOS_REQ */
+	put8(o, 0);		/* PSTATE_CNT */
+	put32(o, pm_base);	/* PM1a_EVT_BLK */
+	put32(o, 0);		/* PM1b_EVT_BLK */
+	put32(o, pm_base + 4u); /* PM1a_CNT_BLK */
+	put32(o, 0);		/* PM1b_CNT_BLK */
+	put32(o, 0);		/* PM2_CNT_BLK */
+	put32(o, 0);		/* PM_TMR_BLK: none (kvm-clock and the TSC do better) */
+	put32(o, 0);		/* GPE0_BLK */
+	put32(o, 0);		/* GPE1_BLK */
+	put8(o, 4);		/* PM1_EVT_LEN */
+	put8(o, 2);		/* PM1_CNT_LEN */
+	put8(o, 0);		/* PM2_CNT_LEN */
+	put8(o, 0);		/* PM_TMR_LEN */
+	put8(o, 0);		/* GPE0_BLK_LEN */
+	put8(o, 0);		/* GPE1_BLK_LEN */
+	put8(o, 0);		/* GPE1_BASE */
+	put8(o, 0);		/* CST_CNT */
+	put16(o, 101);		/* P_LVL2_LAT > 100: no C2 */
+	put16(o, 1001);		/* P_LVL3_LAT > 1000: no C3 */
+	put16(o, 0);		/* FLUSH_SIZE */
+	put16(o, 0);		/* FLUSH_STRIDE */
+	put8(o, 0);		/* DUTY_OFFSET */
+	put8(o, 0);		/* DUTY_WIDTH */
+	put8(o, 0);		/* DAY_ALRM */
+	put8(o, 0);		/* MON_ALRM */
+	put8(o, 0);		/* CENTURY */
 	/* IAPC_BOOT_ARCH: legacy devices, an 8042, no VGA, no MSI, no CMOS RTC. */
 	put16(o, (1u << 0) | (1u << 1) | (1u << 2) | (1u << 3) | (1u << 5));
 	put8(o, 0); /* reserved */
 	/* Flags: WBINVD, PROC_C1, no fixed power/sleep buttons, RTC wake not fixed. */
 	put32(o, (1u << 0) | (1u << 2) | (1u << 4) | (1u << 5) | (1u << 6));
-	put_gas_io(o, 0, 0);	       /* RESET_REG: none; Linux falls back to the 8042 pulse */
-	put8(o, 0);		       /* RESET_VALUE */
-	put16(o, 0);		       /* ARM_BOOT_ARCH */
-	put8(o, 0);		       /* FADT minor version */
-	put64(o, facs);		       /* X_FIRMWARE_CTRL */
-	put64(o, dsdt);		       /* X_DSDT */
-	put_gas_io(o, 32, p->pm_base); /* X_PM1a_EVT_BLK */
-	put_gas_io(o, 0, 0);	       /* X_PM1b_EVT_BLK */
-	put_gas_io(o, 16, (uint16_t)(p->pm_base + 4u)); /* X_PM1a_CNT_BLK */
-	put_gas_io(o, 0, 0);				/* X_PM1b_CNT_BLK */
-	put_gas_io(o, 0, 0);				/* X_PM2_CNT_BLK */
-	put_gas_io(o, 0, 0);				/* X_PM_TMR_BLK */
-	put_gas_io(o, 0, 0);				/* X_GPE0_BLK */
-	put_gas_io(o, 0, 0);				/* X_GPE1_BLK */
-	put_gas_io(o, 0, 0);				/* SLEEP_CONTROL_REG */
-	put_gas_io(o, 0, 0);				/* SLEEP_STATUS_REG */
-	put(o, "KVMINI\0\0", 8);			/* hypervisor vendor identity */
+	put_gas_io(o, 0, 0);	    /* RESET_REG: none; Linux falls back to the 8042 pulse */
+	put8(o, 0);		    /* RESET_VALUE */
+	put16(o, 0);		    /* ARM_BOOT_ARCH */
+	put8(o, 0);		    /* FADT minor version */
+	put64(o, facs);		    /* X_FIRMWARE_CTRL */
+	put64(o, dsdt);		    /* X_DSDT */
+	put_gas_io(o, 32, pm_base); /* X_PM1a_EVT_BLK */
+	put_gas_io(o, 0, 0);	    /* X_PM1b_EVT_BLK */
+	put_gas_io(o, 16, (uint16_t)(pm_base + 4u)); /* X_PM1a_CNT_BLK */
+	put_gas_io(o, 0, 0);			     /* X_PM1b_CNT_BLK */
+	put_gas_io(o, 0, 0);			     /* X_PM2_CNT_BLK */
+	put_gas_io(o, 0, 0);			     /* X_PM_TMR_BLK */
+	put_gas_io(o, 0, 0);			     /* X_GPE0_BLK */
+	put_gas_io(o, 0, 0);			     /* X_GPE1_BLK */
+	put_gas_io(o, 0, 0);			     /* SLEEP_CONTROL_REG */
+	put_gas_io(o, 0, 0);			     /* SLEEP_STATUS_REG */
+	put(o, "KVMINI\0\0", 8);		     /* hypervisor vendor identity */
 	table_end(o, at);
 }
 
@@ -339,10 +356,14 @@ long acpi_build(uint8_t *buf, size_t cap, uint64_t gpa, const struct acpi_params
 		return err_set(err, "ACPI: %u CPUs cannot be described", p->ncpus);
 	if (gpa + cap > 0x100000000ULL)
 		return err_set(err, "ACPI tables must lie below 4 GiB");
-	for (unsigned i = 0; i < p->nmmio; i++)
-		if (p->mmio[i].base + p->mmio[i].size > 0x100000000ULL ||
-		    strlen(p->mmio[i].hid) > 8)
-			return err_set(err, "ACPI: device %u cannot be described", i);
+	const struct plat_device *pm = platform_find(p->platform, PLAT_ACPI_PM, 0);
+	if (!pm || pm->reg[0].base > 0xFFFF)
+		return err_set(err, "ACPI: the platform has no PM1 registers to describe");
+	for (unsigned i = 0; i < p->platform->ndev; i++) {
+		const struct plat_device *d = &p->platform->dev[i];
+		if (dsdt_hid(d) && d->reg[0].base + d->reg[0].size > 0x100000000ULL)
+			return err_set(err, "ACPI: device %u lies above 4 GiB", i);
+	}
 
 	struct out o = {.buf = buf, .cap = cap};
 	/* RSDP (revision 2): its own two checksums, no common header. */
@@ -378,7 +399,7 @@ long acpi_build(uint8_t *buf, size_t cap, uint64_t gpa, const struct acpi_params
 
 	align(&o, 8);
 	const uint64_t fadt = gpa + o.len;
-	build_fadt(&o, p, facs, dsdt);
+	build_fadt(&o, (uint16_t)pm->reg[0].base, facs, dsdt);
 
 	align(&o, 8);
 	const uint64_t madt = gpa + o.len;

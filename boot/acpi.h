@@ -2,13 +2,13 @@
  * ACPI tables, for kernels that know no device tree: Debian's own kernel, for one, has neither
  * CONFIG_OF nor the virtio_mmio.device= command-line form, so ACPI is the only way it can find
  * a virtio-mmio device (_HID "LNRO0005") or a second CPU (MADT). kvmini writes the tables into
- * the BIOS area (ACPI_TABLES_ADDR), where Linux also looks for the RSDP by itself, and passes
+ * the BIOS area (ACPI_TABLES_ADDR, platform/layout.h), where Linux also looks for the RSDP by itself, and passes
  * the RSDP's address in boot_params too. A kernel built without ACPI ignores all of it.
  *
  * The machine described: one LAPIC per vCPU, the IOAPIC with the ISA IRQs identity-mapped
  * (KVM's default routing), the SCI on IRQ 9 as QEMU declares it (level, active high), the
  * PM1 event and control blocks of devices/acpi_pm.c (so `poweroff` ends kvmini through S5),
- * and a DSDT with one device per MMIO device given. No PCI, no RTC, no VGA.
+ * and a DSDT with a device for each MMIO device of the platform table. No PCI, no RTC, no VGA.
  */
 #ifndef KVMINI_ACPI_H
 #define KVMINI_ACPI_H
@@ -17,24 +17,17 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "platform/platform.h"
 
-#define ACPI_TABLES_ADDR 0xE0000 /* up to 0xFFFFF: the RSDP must lie here for a BIOS scan */
-#define ACPI_TABLES_MAX	 0x20000
-#define ACPI_SCI_IRQ	 9
-#define ACPI_S5_SLP_TYP	 5 /* the SLP_TYP value \_S5 names; devices/acpi_pm.c acts on it */
-
-struct acpi_mmio_device {
-	const char *hid; /* _HID, e.g. "LNRO0005" (virtio-mmio) or "QEMU0001" (pvpanic) */
-	uint64_t base;
-	uint32_t size;
-	int gsi; /* an edge-triggered, active-high GSI, or -1 for none */
-};
+#define ACPI_S5_SLP_TYP 5 /* the SLP_TYP value \_S5 names; devices/acpi_pm.c acts on it */
 
 struct acpi_params {
-	unsigned ncpus;	  /* APIC ids 0..ncpus-1 */
-	uint16_t pm_base; /* PM1a event block (4 bytes) here, PM1a control block (2) at +4 */
-	const struct acpi_mmio_device *mmio;
-	unsigned nmmio;
+	unsigned ncpus; /* APIC ids 0..ncpus-1 */
+	/*
+	 * The devices: PM1 registers from its PLAT_ACPI_PM entry (which it must have), and a DSDT
+	 * device for each virtio-mmio transport (_HID "LNRO0005") and pvpanic ("QEMU0001").
+	 */
+	const struct platform *platform;
 };
 
 /*

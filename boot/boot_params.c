@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "boot/layout.h"
+#include "platform/layout.h"
 
 static unsigned add_entry(struct boot_e820_entry *tab, unsigned n, unsigned max, uint64_t addr,
 			  uint64_t size, uint32_t type)

@@ -1,4 +1,5 @@
-/* Parsing and checking a bzImage's setup header (Linux boot protocol, Documentation/x86/boot.rst).
+/*
+ * Parsing and checking a bzImage's setup header (Linux boot protocol, Documentation/x86/boot.rst).
  */
 #ifndef KVMINI_BZIMAGE_H
 #define KVMINI_BZIMAGE_H

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "boot/layout.h"
+#include "platform/layout.h"
 
 #define PTE_PRESENT  0x1ULL
 #define PTE_WRITABLE 0x2ULL
@@ -17,7 +17,8 @@
 #define EFER_LME 0x100ULL
 #define EFER_LMA 0x400ULL
 
-/* Descriptors: null, null, 64-bit code (0x10), flat data (0x18), busy 64-bit TSS (0x20, 16 bytes).
+/*
+ * Descriptors: null, null, 64-bit code (0x10), flat data (0x18), busy 64-bit TSS (0x20, 16 bytes).
  */
 static const uint64_t boot_gdt[] = {
     0, 0, 0x00AF9B000000FFFFULL, 0x00CF93000000FFFFULL, 0x00008B0000000067ULL, 0,

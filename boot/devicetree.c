@@ -4,11 +4,6 @@
 
 #include <libfdt.h>
 
-#include "boot/layout.h"
-#include "devices/ide.h"
-#include "devices/pvpanic.h"
-#include "devices/serial.h"
-
 /* libfdt's sequential-write calls, stopping at the first error so only one is reported. */
 struct dtw {
 	void *fdt;
@@ -100,7 +95,7 @@ static void add_interrupt_controllers(struct dtw *w)
 	snprintf(name, sizeof(name), "lapic@%x", LAPIC_ADDR);
 	node(w, name);
 	prop_str(w, "compatible", "intel,ce4100-lapic");
-	prop_reg64(w, LAPIC_ADDR, 0x1000);
+	prop_reg64(w, LAPIC_ADDR, APIC_SIZE);
 	end(w);
 
 	snprintf(name, sizeof(name), "ioapic@%x", IOAPIC_ADDR);
@@ -109,74 +104,115 @@ static void add_interrupt_controllers(struct dtw *w)
 	prop_empty(w, "interrupt-controller");
 	prop_u32(w, "#interrupt-cells", 2);
 	prop_u32(w, "#address-cells", 0); /* an interrupt map may not descend through it */
-	prop_reg64(w, IOAPIC_ADDR, 0x1000);
+	prop_reg64(w, IOAPIC_ADDR, APIC_SIZE);
 	prop_u32(w, "phandle", DT_IOAPIC_PHANDLE);
 	end(w);
 }
 
-/* The primary IDE channel: command block, control block, IRQ 14 (an ISA edge). */
-static void add_ide(struct dtw *w)
+/* Every interrupt on this board is an edge into the IOAPIC (KVM_IRQFD and ISA lines alike). */
+static void prop_irq(struct dtw *w, const struct plat_device *d)
+{
+	prop_u32(w, "interrupt-parent", DT_IOAPIC_PHANDLE);
+	uint32_t irq[2] = {(uint32_t)d->irq, DT_IRQ_EDGE_RISING};
+	prop_cells(w, "interrupts", irq, 2);
+}
+
+/* An ISA node's reg: for each range, the I/O space flag (1), the port and the length. */
+static void prop_isa_reg(struct dtw *w, const struct plat_device *d)
+{
+	uint32_t reg[3 * 2];
+	for (unsigned i = 0; i < d->nreg; i++) {
+		reg[3 * i] = 1;
+		reg[3 * i + 1] = (uint32_t)d->reg[i].base;
+		reg[3 * i + 2] = (uint32_t)d->reg[i].size;
+	}
+	prop_cells(w, "reg", reg, 3 * d->nreg);
+}
+
+static void isa_node_name(char *name, size_t size, const char *what, const struct plat_device *d)
+{
+	snprintf(name, size, "%s@i%llx", what, (unsigned long long)d->reg[0].base);
+}
+
+/* The primary IDE channel: command block, control port, an ISA edge. */
+static void add_ide(struct dtw *w, const struct plat_device *d)
 {
 	char name[32];
-	snprintf(name, sizeof(name), "ata@i%x", IDE_CMD_BASE);
+	isa_node_name(name, sizeof(name), "ata", d);
 	node(w, name);
 	prop_str(w, "compatible", "ata-generic");
-	uint32_t reg[6] = {1, IDE_CMD_BASE, 8, 1, IDE_CTL_PORT, 1};
-	prop_cells(w, "reg", reg, 6);
-	prop_u32(w, "interrupt-parent", DT_IOAPIC_PHANDLE);
-	uint32_t irq[2] = {IDE_IRQ, DT_IRQ_EDGE_RISING};
-	prop_cells(w, "interrupts", irq, 2);
+	prop_isa_reg(w, d);
+	prop_irq(w, d);
+	end(w);
+}
+
+static void add_uart(struct dtw *w, const struct plat_device *d)
+{
+	char name[32];
+	isa_node_name(name, sizeof(name), "serial", d);
+	node(w, name);
+	prop_str(w, "compatible", "ns16550a");
+	prop_isa_reg(w, d);
+	prop_u32(w, "clock-frequency", 1843200);
+	prop_irq(w, d);
 	end(w);
 }
 
 /*
- * COM1 (and IDE) live in I/O space, which the ISA binding expresses as a bus whose first
+ * The UART and IDE live in I/O space, which the ISA binding expresses as a bus whose first
  * address cell is 1 for I/O. Linux finds these ports by legacy probing anyway; the nodes
  * document them, and the tiny guest routes their interrupts from them.
  */
-static void add_isa(struct dtw *w, bool ide)
+static void add_isa(struct dtw *w, const struct platform *p)
 {
 	node(w, "isa");
 	prop_str(w, "device_type", "isa");
 	prop_u32(w, "#address-cells", 2);
 	prop_u32(w, "#size-cells", 1);
-	if (ide)
-		add_ide(w);
-	char name[32];
-	snprintf(name, sizeof(name), "serial@i%x", SERIAL_COM1_BASE);
-	node(w, name);
-	prop_str(w, "compatible", "ns16550a");
-	uint32_t reg[3] = {1, SERIAL_COM1_BASE, SERIAL_NREGS};
-	prop_cells(w, "reg", reg, 3);
-	prop_u32(w, "clock-frequency", 1843200);
-	prop_u32(w, "interrupt-parent", DT_IOAPIC_PHANDLE);
-	uint32_t irq[2] = {SERIAL_COM1_IRQ, DT_IRQ_EDGE_RISING}; /* ISA interrupts are edges */
-	prop_cells(w, "interrupts", irq, 2);
-	end(w);
+	for (unsigned i = 0; i < p->ndev; i++) {
+		if (p->dev[i].kind == PLAT_IDE)
+			add_ide(w, &p->dev[i]);
+		else if (p->dev[i].kind == PLAT_UART)
+			add_uart(w, &p->dev[i]);
+	}
 	end(w);
 }
 
-/* Where a guest kernel reports a panic (devices/pvpanic.c). */
-static void add_pvpanic(struct dtw *w)
-{
-	char name[32];
-	snprintf(name, sizeof(name), "pvpanic@%llx", (unsigned long long)PVPANIC_MMIO_BASE);
-	node(w, name);
-	prop_str(w, "compatible", "qemu,pvpanic-mmio");
-	prop_reg64(w, PVPANIC_MMIO_BASE, PVPANIC_MMIO_SIZE);
-	end(w);
-}
-
-static void add_mmio_device(struct dtw *w, const struct dt_mmio_device *d)
+static void add_mmio_node(struct dtw *w, const char *what, const char *compatible,
+			  const struct plat_device *d)
 {
 	char name[48];
-	snprintf(name, sizeof(name), "%s@%llx", "virtio_mmio", (unsigned long long)d->base);
+	snprintf(name, sizeof(name), "%s@%llx", what, (unsigned long long)d->reg[0].base);
 	node(w, name);
-	prop_str(w, "compatible", d->compatible);
-	prop_reg64(w, d->base, d->size);
-	prop_u32(w, "interrupt-parent", DT_IOAPIC_PHANDLE);
-	uint32_t irq[2] = {d->irq, d->irq_type};
-	prop_cells(w, "interrupts", irq, 2);
+	prop_str(w, "compatible", compatible);
+	prop_reg64(w, d->reg[0].base, d->reg[0].size);
+	if (d->irq >= 0)
+		prop_irq(w, d);
+	end(w);
+}
+
+/* The devices in the MMIO hole: pvpanic (devices/pvpanic.c) and the virtio transports. */
+static void add_mmio_devices(struct dtw *w, const struct platform *p)
+{
+	for (unsigned i = 0; i < p->ndev; i++) {
+		if (p->dev[i].kind == PLAT_PVPANIC)
+			add_mmio_node(w, "pvpanic", "qemu,pvpanic-mmio", &p->dev[i]);
+		else if (p->dev[i].kind == PLAT_VIRTIO)
+			add_mmio_node(w, "virtio_mmio", "virtio,mmio", &p->dev[i]);
+	}
+}
+
+/* The console is the first UART, if there is one. */
+static void add_chosen(struct dtw *w, const struct platform *p)
+{
+	node(w, "chosen");
+	const struct plat_device *uart = platform_find(p, PLAT_UART, 0);
+	if (uart) {
+		char path[48];
+		snprintf(path, sizeof(path), "/isa/serial@i%llx",
+			 (unsigned long long)uart->reg[0].base);
+		prop_str(w, "stdout-path", path);
+	}
 	end(w);
 }
 
@@ -194,19 +230,12 @@ int dt_build(void *buf, size_t bufsize, const struct dt_params *p, struct err *e
 	prop_u32(&w, "#size-cells", 2);
 	prop_u32(&w, "interrupt-parent", DT_IOAPIC_PHANDLE);
 
-	node(&w, "chosen");
-	char path[48];
-	snprintf(path, sizeof(path), "/isa/serial@i%x", SERIAL_COM1_BASE);
-	prop_str(&w, "stdout-path", path);
-	end(&w);
-
+	add_chosen(&w, p->platform);
 	add_cpus(&w, p->ncpus);
 	add_memory(&w, p->mem);
 	add_interrupt_controllers(&w);
-	add_isa(&w, p->ide);
-	add_pvpanic(&w);
-	for (unsigned i = 0; i < p->nmmio; i++)
-		add_mmio_device(&w, &p->mmio[i]);
+	add_isa(&w, p->platform);
+	add_mmio_devices(&w, p->platform);
 	end(&w);
 	if (!w.rc)
 		w.rc = fdt_finish(buf);

@@ -1,7 +1,8 @@
 /*
  * The flattened device tree kvmini hands the kernel (as SETUP_DTB setup_data), built with libfdt
  * in the form x86 Linux reads (arch/x86/kernel/devicetree.c): CPUs by APIC id, memory, the
- * "intel,ce4100" LAPIC/IOAPIC nodes, the COM1 UART and virtio-mmio devices.
+ * "intel,ce4100" LAPIC/IOAPIC nodes, and a node for each device of the platform table that
+ * has a binding: the UART, the IDE channel, pvpanic and the virtio-mmio transports.
  */
 #ifndef KVMINI_DEVICETREE_H
 #define KVMINI_DEVICETREE_H
@@ -12,6 +13,7 @@
 
 #include "core/err.h"
 #include "core/guest_mem.h"
+#include "platform/platform.h"
 
 #define DT_IOAPIC_PHANDLE 1
 
@@ -21,18 +23,10 @@
 #define DT_IRQ_LEVEL_LOW    2
 #define DT_IRQ_EDGE_RISING  3
 
-struct dt_mmio_device {
-	const char *compatible; /* e.g. "virtio,mmio" */
-	uint64_t base, size;
-	unsigned irq, irq_type;
-};
-
 struct dt_params {
 	unsigned ncpus; /* APIC ids 0..ncpus-1 */
 	const struct guest_mem *mem;
-	const struct dt_mmio_device *mmio;
-	unsigned nmmio;
-	bool ide; /* the legacy IDE channel at 0x1F0/0x3F6, IRQ 14 */
+	const struct platform *platform; /* every device gets its node from here */
 };
 
 /* Builds the blob into buf; returns its size, or -1 with a reason in err. */

@@ -12,7 +12,7 @@
 #include "boot/boot_params.h"
 #include "boot/bzimage.h"
 #include "boot/cpu_state.h"
-#include "boot/layout.h"
+#include "platform/layout.h"
 
 int boot_read_file(const char *what, const char *path, uint64_t max, uint8_t **data, size_t *size,
 		   struct err *err)

@@ -6,13 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/*
- * Guest physical layout. RAM above MMIO_HOLE_START is moved to 4 GiB so that the
- * hole can hold device MMIO, the IOAPIC/LAPIC and KVM's TSS / identity-map pages.
- */
-#define GM_MMIO_HOLE_START 0xC0000000ULL
-#define GM_4G		   0x100000000ULL
-#define GM_MAX_REGIONS	   2
+#include "platform/layout.h"
+
+/* RAM below the MMIO hole, and what does not fit there from 4 GiB up (platform/layout.h). */
+#define GM_MAX_REGIONS 2
 
 struct gm_region {
 	uint64_t gpa;

@@ -37,15 +37,29 @@ static inline void byte_sink_write(const struct byte_sink *s, const uint8_t *buf
 		s->write(s->ctx, buf, len);
 }
 
-/* Ending the VM: the first request wins and fixes kvmini's exit status. */
+/* What a device, or the console, tells the machine: the VM is to end, and why. */
+enum machine_event {
+	MACHINE_RESET,	    /* the guest reset the machine (i8042 0xFE) */
+	MACHINE_POWEROFF,   /* the guest powered off (ACPI S5) */
+	MACHINE_PANIC,	    /* the guest kernel panicked (pvpanic) */
+	MACHINE_GUEST_EXIT, /* the guest asked for exit status `value` (the test-exit port) */
+	MACHINE_USER_QUIT,  /* the user pressed Ctrl-A x */
+	MACHINE_SIGNAL,	    /* kvmini received signal `value` */
+};
+
+/*
+ * The first event ends the VM; the machine (vmm/vm.c) turns it into kvmini's exit status, in
+ * one place (vmm/exit_status.h). `value` is the event's number, where it has one, else 0.
+ */
 struct machine_ctl {
-	void (*request_exit)(void *ctx, int status, const char *reason);
+	void (*event)(void *ctx, enum machine_event ev, int value, const char *reason);
 	void *ctx;
 };
 
-static inline void machine_request_exit(const struct machine_ctl *m, int status, const char *reason)
+static inline void machine_event(const struct machine_ctl *m, enum machine_event ev, int value,
+				 const char *reason)
 {
-	m->request_exit(m->ctx, status, reason);
+	m->event(m->ctx, ev, value, reason);
 }
 
 #endif

@@ -39,8 +39,7 @@ static void pm_write(void *opaque, uint64_t offset, const void *data, unsigned s
 	uint16_t cnt = (uint16_t)(b[4] | b[5] << 8);
 	pm->cnt = (uint16_t)(cnt & ~ACPI_PM1_SLP_EN);
 	if ((cnt & ACPI_PM1_SLP_EN) && ACPI_PM1_SLP_TYP(cnt) == pm->s5_typ)
-		machine_request_exit(&pm->machine, ACPI_POWEROFF_STATUS,
-				     "guest powered off (ACPI S5)");
+		machine_event(&pm->machine, MACHINE_POWEROFF, 0, "guest powered off (ACPI S5)");
 }
 
 static const char *pm_reg_name(void *opaque, uint64_t offset, bool write)
@@ -54,11 +53,11 @@ static const char *pm_reg_name(void *opaque, uint64_t offset, bool write)
 static const struct bus_device_ops acpi_pm_ops = {
     .read = pm_read, .write = pm_write, .reg_name = pm_reg_name};
 
-int acpi_pm_register(struct acpi_pm *pm, struct bus *pio, uint8_t s5_typ,
+int acpi_pm_register(struct acpi_pm *pm, struct bus *pio, uint64_t base, uint8_t s5_typ,
 		     struct machine_ctl machine)
 {
 	memset(pm, 0, sizeof(*pm));
 	pm->machine = machine;
 	pm->s5_typ = s5_typ;
-	return bus_register(pio, ACPI_PM_BASE, ACPI_PM_LEN, "acpi-pm", &acpi_pm_ops, pm);
+	return bus_register(pio, base, ACPI_PM_LEN, "acpi-pm", &acpi_pm_ops, pm);
 }

@@ -12,12 +12,10 @@
 #include "devices/bus.h"
 #include "core/machine.h"
 
-#define ACPI_PM_BASE	     0x600 /* PM1a_EVT_BLK; PM1a_CNT_BLK at +4 (QEMU's q35 uses it too) */
-#define ACPI_PM_LEN	     6
-#define ACPI_PM1_SCI_EN	     (1u << 0)
-#define ACPI_PM1_SLP_EN	     (1u << 13)
-#define ACPI_PM1_SLP_TYP(v)  (((v) >> 10) & 7u)
-#define ACPI_POWEROFF_STATUS 0 /* kvmini's exit status when the guest powers off */
+#define ACPI_PM_LEN	    6
+#define ACPI_PM1_SCI_EN	    (1u << 0)
+#define ACPI_PM1_SLP_EN	    (1u << 13)
+#define ACPI_PM1_SLP_TYP(v) (((v) >> 10) & 7u)
 
 struct acpi_pm {
 	struct machine_ctl machine;
@@ -25,7 +23,8 @@ struct acpi_pm {
 	uint16_t sts, en, cnt;
 };
 
-int acpi_pm_register(struct acpi_pm *pm, struct bus *pio, uint8_t s5_typ,
+/* PM1a_EVT_BLK at base, PM1a_CNT_BLK at base + 4. */
+int acpi_pm_register(struct acpi_pm *pm, struct bus *pio, uint64_t base, uint8_t s5_typ,
 		     struct machine_ctl machine);
 
 #endif

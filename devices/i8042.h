@@ -8,10 +8,7 @@
 #include "devices/bus.h"
 #include "core/machine.h"
 
-#define I8042_DATA_PORT	   0x60
-#define I8042_STATUS_PORT  0x64
-#define I8042_CMD_RESET	   0xFE
-#define I8042_RESET_STATUS 0 /* kvmini's exit status when the guest resets */
+#define I8042_CMD_RESET 0xFE
 
 struct i8042 {
 	struct machine_ctl machine;
@@ -20,6 +17,7 @@ struct i8042 {
 extern const struct bus_device_ops i8042_data_ops, i8042_command_ops;
 
 /* Registers the data and status/command ports on the PIO bus. */
-int i8042_register(struct i8042 *dev, struct bus *pio, struct machine_ctl machine);
+int i8042_register(struct i8042 *dev, struct bus *pio, uint64_t data_port, uint64_t status_port,
+		   struct machine_ctl machine);
 
 #endif

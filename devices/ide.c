@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The line is INTRQ gated by nIEN: the drive drives IRQ 14 only when interrupts are enabled. */
+/* The line is INTRQ gated by nIEN: the drive drives its IRQ only when interrupts are enabled. */
 static void update_irq(struct ide *ide)
 {
 	int level = ide->intrq && !(ide->ctl & ATA_CTL_NIEN);
@@ -121,7 +121,8 @@ static bool command_range(struct ide *ide, uint8_t cmd, uint64_t *lba, uint32_t 
 		       (uint64_t)ide->lbam << 8 | ide->lbal;
 		return true;
 	}
-	/* CHS: cylinder in LBA mid/high, head in the device register, sector (from 1) in LBA low.
+	/*
+	 * CHS: cylinder in LBA mid/high, head in the device register, sector (from 1) in LBA low.
 	 */
 	unsigned cyl = (unsigned)ide->lbah << 8 | ide->lbam, head = ide->device & 0x0F;
 	unsigned sector = ide->lbal;
@@ -228,7 +229,10 @@ static void set_features(struct ide *ide)
 
 static void execute(struct ide *ide, uint8_t cmd)
 {
-	/* Commands to the absent slave, or while a transfer is pending, are not taken. */
+	/*
+	 * Commands to the absent slave are not taken. Any other command is, even with a transfer
+	 * still pending: a driver that issues one has given up on the old transfer, which ends here.
+	 */
 	if (ide->device & ATA_DEV_SLAVE)
 		return;
 	ide->commands++;
@@ -290,7 +294,8 @@ static void execute(struct ide *ide, uint8_t cmd)
 			ok(ide);
 		break;
 	case ATA_CMD_INIT_PARAMS:
-		/* Sets the CHS translation: sectors per track in nsect, heads-1 in the device reg.
+		/*
+		 * Sets the CHS translation: sectors per track in nsect, heads-1 in the device reg.
 		 */
 		if (ide->nsect == 0) {
 			abort_cmd(ide);
@@ -490,14 +495,13 @@ static void ctl_write(void *opaque, uint64_t offset, const void *data, unsigned 
 static const char *cmd_reg_name(void *opaque, uint64_t offset, bool write)
 {
 	(void)opaque;
-	return ide_reg_name(IDE_CMD_BASE + offset, write);
+	return ide_reg_name(false, offset, write);
 }
 
 static const char *ctl_reg_name(void *opaque, uint64_t offset, bool write)
 {
 	(void)opaque;
-	(void)offset;
-	return ide_reg_name(IDE_CTL_PORT, write);
+	return ide_reg_name(true, offset, write);
 }
 
 static const struct bus_device_ops ide_cmd_ops = {
@@ -530,22 +534,20 @@ void ide_destroy(struct ide *ide)
 	pthread_mutex_destroy(&ide->lock);
 }
 
-int ide_register(struct ide *ide, struct bus *pio)
+int ide_register(struct ide *ide, struct bus *pio, uint64_t cmd_base, uint64_t ctl_port)
 {
-	if (bus_register(pio, IDE_CMD_BASE, 8, "ide", &ide_cmd_ops, ide))
+	if (bus_register(pio, cmd_base, 8, "ide", &ide_cmd_ops, ide))
 		return -1;
-	return bus_register(pio, IDE_CTL_PORT, 1, "ide-ctl", &ide_ctl_ops, ide);
+	return bus_register(pio, ctl_port, 1, "ide-ctl", &ide_ctl_ops, ide);
 }
 
-const char *ide_reg_name(uint64_t port, bool write)
+const char *ide_reg_name(bool ctl, uint64_t offset, bool write)
 {
 	static const char *const rd[8] = {"data",    "error",	 "sector count", "lba low",
 					  "lba mid", "lba high", "device",	 "status"};
 	static const char *const wr[8] = {"data",    "features", "sector count", "lba low",
 					  "lba mid", "lba high", "device",	 "command"};
-	if (port == IDE_CTL_PORT)
-		return write ? "device control" : "alternate status";
-	if (port >= IDE_CMD_BASE && port < IDE_CMD_BASE + 8)
-		return (write ? wr : rd)[port - IDE_CMD_BASE];
-	return NULL;
+	if (ctl)
+		return offset ? NULL : write ? "device control" : "alternate status";
+	return offset < 8 ? (write ? wr : rd)[offset] : NULL;
 }

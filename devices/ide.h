@@ -1,6 +1,7 @@
 /*
  * An emulated legacy IDE controller, primary channel, one ATA drive (master) on a raw image:
- * command block 0x1F0-0x1F7, control block 0x3F6, IRQ 14. PIO only, as Linux's pata_legacy
+ * a command block of 8 ports, a control port and an IRQ (the PC's are 0x1F0, 0x3F6 and 14;
+ * platform/layout.h). PIO only, as Linux's pata_legacy
  * drives it. Every register access is a VM exit: this is the full-emulation half of the
  * exit-count comparison, so it emulates faithfully rather than cleverly.
  */
@@ -15,9 +16,6 @@
 #include "devices/disk.h"
 #include "core/machine.h"
 
-#define IDE_CMD_BASE	 0x1F0
-#define IDE_CTL_PORT	 0x3F6
-#define IDE_IRQ		 14
 #define IDE_MAX_MULTIPLE 16 /* sectors per DRQ block in READ/WRITE MULTIPLE */
 #define IDE_SECTOR	 512
 
@@ -105,9 +103,12 @@ struct ide {
 /* disk must stay open for the device's lifetime; serial may be NULL. */
 void ide_init(struct ide *ide, struct disk *disk, const char *serial, struct irq_line irq);
 void ide_destroy(struct ide *ide);
-int ide_register(struct ide *ide, struct bus *pio);
+int ide_register(struct ide *ide, struct bus *pio, uint64_t cmd_base, uint64_t ctl_port);
 
-/* A readable name for a register access, for --trace-exits ("nsect", "status"...). */
-const char *ide_reg_name(uint64_t port, bool write);
+/*
+ * A readable name for a register access, for --trace-exits ("sector count", "status"...): the
+ * command block register at `offset`, or the control port (ctl); NULL past the block.
+ */
+const char *ide_reg_name(bool ctl, uint64_t offset, bool write);
 
 #endif

@@ -19,9 +19,10 @@ static void marker_write(void *opaque, uint64_t offset, const void *data, unsign
 
 static const struct bus_device_ops marker_ops = {.read = marker_read, .write = marker_write};
 
-int marker_register(struct marker *m, struct bus *pio, void (*mark)(void *, uint8_t), void *ctx)
+int marker_register(struct marker *m, struct bus *pio, uint64_t port, void (*mark)(void *, uint8_t),
+		    void *ctx)
 {
 	m->mark = mark;
 	m->ctx = ctx;
-	return bus_register(pio, MARKER_PORT, 1, "marker", &marker_ops, m);
+	return bus_register(pio, port, 1, "marker", &marker_ops, m);
 }

@@ -10,14 +10,16 @@
 
 #include "devices/bus.h"
 
-#define MARKER_PORT	   0x510
-#define MARKER_CALIBRATION 255
+#include "platform/guest_abi.h"
+
+#define MARKER_CALIBRATION KVMINI_MARKER_CALIBRATION
 
 struct marker {
 	void (*mark)(void *ctx, uint8_t value);
 	void *ctx;
 };
 
-int marker_register(struct marker *m, struct bus *pio, void (*mark)(void *, uint8_t), void *ctx);
+int marker_register(struct marker *m, struct bus *pio, uint64_t port, void (*mark)(void *, uint8_t),
+		    void *ctx);
 
 #endif

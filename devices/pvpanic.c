@@ -18,14 +18,13 @@ static void pvpanic_write(void *opaque, uint64_t offset, const void *data, unsig
 	struct pvpanic *p = opaque;
 	(void)size;
 	if (offset == 0 && (*(const uint8_t *)data & PVPANIC_PANICKED))
-		machine_request_exit(&p->machine, PVPANIC_EXIT_STATUS,
-				     "guest kernel panicked (pvpanic)");
+		machine_event(&p->machine, MACHINE_PANIC, 0, "guest kernel panicked (pvpanic)");
 }
 
 static const struct bus_device_ops pvpanic_ops = {.read = pvpanic_read, .write = pvpanic_write};
 
-int pvpanic_register(struct pvpanic *p, struct bus *mmio, struct machine_ctl machine)
+int pvpanic_register(struct pvpanic *p, struct bus *mmio, uint64_t base, struct machine_ctl machine)
 {
 	p->machine = machine;
-	return bus_register(mmio, PVPANIC_MMIO_BASE, PVPANIC_MMIO_SIZE, "pvpanic", &pvpanic_ops, p);
+	return bus_register(mmio, base, PVPANIC_NREGS, "pvpanic", &pvpanic_ops, p);
 }

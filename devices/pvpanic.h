@@ -10,14 +10,13 @@
 #include "devices/bus.h"
 #include "core/machine.h"
 
-#define PVPANIC_MMIO_BASE   0xD0002000ULL
-#define PVPANIC_MMIO_SIZE   2
-#define PVPANIC_EXIT_STATUS 5 /* kvmini's exit status when the guest panics */
+#define PVPANIC_NREGS 2 /* the events register, and a byte of reserved space */
 
 struct pvpanic {
 	struct machine_ctl machine;
 };
 
-int pvpanic_register(struct pvpanic *p, struct bus *mmio, struct machine_ctl machine);
+int pvpanic_register(struct pvpanic *p, struct bus *mmio, uint64_t base,
+		     struct machine_ctl machine);
 
 #endif

@@ -74,7 +74,8 @@ static void transmit(struct serial *s, uint8_t byte)
 static uint8_t msr_value(const struct serial *s)
 {
 	if (s->mcr & UART_MCR_LOOP) {
-		/* Loopback wires the modem outputs back to the inputs; Linux's probe checks this.
+		/*
+		 * Loopback wires the modem outputs back to the inputs; Linux's probe checks this.
 		 */
 		uint8_t msr = 0;
 		if (s->mcr & UART_MCR_RTS)

@@ -1,5 +1,5 @@
 /*
- * A 16550A-compatible UART (the PC's COM1 at 0x3F8, IRQ 4), enough for Linux's 8250 driver in
+ * A 16550A-compatible UART (the PC's COM1; platform/layout.h), enough for Linux's 8250 driver in
  * interrupt mode: RX FIFO with trigger levels, THRE and RX interrupts, LSR, IIR, FCR, loopback.
  * Transmission is instant (the byte goes straight to the output sink, which never blocks), so
  * THR is always empty again by the time the guest looks.
@@ -15,8 +15,6 @@
 #include "devices/bus.h"
 #include "core/machine.h"
 
-#define SERIAL_COM1_BASE 0x3F8
-#define SERIAL_COM1_IRQ	 4
 #define SERIAL_NREGS	 8
 #define SERIAL_FIFO_SIZE 16
 

@@ -19,13 +19,14 @@ static void test_exit_write(void *opaque, uint64_t offset, const void *data, uns
 	uint8_t status = *(const uint8_t *)data;
 	char reason[64];
 	snprintf(reason, sizeof(reason), "guest wrote %u to the test-exit port", status);
-	machine_request_exit(&dev->machine, status, reason);
+	machine_event(&dev->machine, MACHINE_GUEST_EXIT, status, reason);
 }
 
 const struct bus_device_ops test_exit_ops = {.read = test_exit_read, .write = test_exit_write};
 
-int test_exit_register(struct test_exit *dev, struct bus *pio, struct machine_ctl machine)
+int test_exit_register(struct test_exit *dev, struct bus *pio, uint64_t port,
+		       struct machine_ctl machine)
 {
 	dev->machine = machine;
-	return bus_register(pio, TEST_EXIT_PORT, 1, "test-exit", &test_exit_ops, dev);
+	return bus_register(pio, port, 1, "test-exit", &test_exit_ops, dev);
 }

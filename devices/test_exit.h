@@ -9,14 +9,13 @@
 #include "devices/bus.h"
 #include "core/machine.h"
 
-#define TEST_EXIT_PORT 0x501
-
 struct test_exit {
 	struct machine_ctl machine;
 };
 
 extern const struct bus_device_ops test_exit_ops;
 
-int test_exit_register(struct test_exit *dev, struct bus *pio, struct machine_ctl machine);
+int test_exit_register(struct test_exit *dev, struct bus *pio, uint64_t port,
+		       struct machine_ctl machine);
 
 #endif

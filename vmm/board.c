@@ -32,18 +32,39 @@ static int write_file(const char *path, const void *data, size_t len, struct err
 	return 0;
 }
 
-_Static_assert(PVPANIC_EXIT_STATUS == KVMINI_EXIT_PANIC, "one panic status");
+/* The platform devices every VM has, each at its table entry. */
+static int plug_platform_device(struct board *b, struct vm *vm, const struct plat_device *d)
+{
+	uint64_t base = d->reg[0].base;
+	switch (d->kind) {
+	case PLAT_UART:
+		/* Output goes nowhere until the console attaches its buffer (console_start). */
+		serial_init(&b->serial, (struct byte_sink){0}, vm_irq_line(vm, (unsigned)d->irq));
+		return serial_register(&b->serial, &vm->pio, base);
+	case PLAT_I8042:
+		return i8042_register(&b->i8042, &vm->pio, base, d->reg[1].base,
+				      vm_machine_ctl(vm));
+	case PLAT_TEST_EXIT:
+		return test_exit_register(&b->test_exit, &vm->pio, base, vm_machine_ctl(vm));
+	case PLAT_MARKER:
+		return marker_register(&b->marker, &vm->pio, base, exit_stats_mark, &vm->stats);
+	case PLAT_ACPI_PM:
+		return acpi_pm_register(&b->acpi_pm, &vm->pio, base, ACPI_S5_SLP_TYP,
+					vm_machine_ctl(vm));
+	case PLAT_PVPANIC:
+		return pvpanic_register(&b->pvpanic, &vm->mmio, base, vm_machine_ctl(vm));
+	case PLAT_IDE:	  /* plug_ide, with its disk */
+	case PLAT_VIRTIO: /* plug_virtio, in slot order */
+		return 0;
+	}
+	return -1;
+}
 
 static int plug_devices(struct board *b, struct vm *vm, struct err *err)
 {
-	/* Output goes nowhere until the console attaches its buffer (console_start). */
-	serial_init(&b->serial, (struct byte_sink){0}, vm_irq_line(vm, SERIAL_COM1_IRQ));
-	if (serial_register(&b->serial, &vm->pio, SERIAL_COM1_BASE) ||
-	    i8042_register(&b->i8042, &vm->pio, vm_machine_ctl(vm)) ||
-	    test_exit_register(&b->test_exit, &vm->pio, vm_machine_ctl(vm)) ||
-	    marker_register(&b->marker, &vm->pio, exit_stats_mark, &vm->stats) ||
-	    pvpanic_register(&b->pvpanic, &vm->mmio, vm_machine_ctl(vm)))
-		return err_set(err, "device address ranges overlap (a kvmini bug)");
+	for (unsigned i = 0; i < b->platform.ndev; i++)
+		if (plug_platform_device(b, vm, &b->platform.dev[i]))
+			return err_set(err, "device address ranges overlap (a kvmini bug)");
 	return 0;
 }
 
@@ -58,23 +79,6 @@ static void virtio_counts(void *ctx, uint64_t *notifies, uint64_t *requests)
 			*requests += atomic_load(&t->queues[q].chains);
 		}
 	}
-}
-
-static uint64_t virtio_base(unsigned slot)
-{
-	return VIRTIO_MMIO_BASE + (uint64_t)slot * VIRTIO_MMIO_SIZE;
-}
-
-unsigned board_virtio_gsi(unsigned slot, bool isa)
-{
-	/*
-	 * The ISA IRQs no kvmini device or PC convention claims: not 0 (PIT), 1 and 12 (i8042), 2
-	 * (cascade), 4 (COM1), 8 (RTC), 13 (FPU), 14 (IDE). 3 and 15 (COM2, secondary IDE) are
-	 * free here and come last. Edge-triggered 8259 inputs cannot be shared safely, so each
-	 * device gets its own.
-	 */
-	static const unsigned isa_irqs[VIRTIO_MAX_DEVICES] = {5, 6, 7, 9, 10, 11, 3, 15};
-	return isa ? isa_irqs[slot] : VIRTIO_FIRST_GSI + slot;
 }
 
 /* KVM catches each queue's QueueNotify write (datamatch = queue index) and the irqfd. */
@@ -98,18 +102,16 @@ static void queue_thread_init(void *ctx, struct virtio_mmio_queue *q)
 }
 
 /* Initialises the next virtio slot's transport for dev and wires it to the bus and KVM. */
-static int plug_virtio(struct board *b, struct vm *vm, const struct kvmini_config *cfg,
-		       struct virtio_mmio *t, const struct virtio_device_ops *ops, void *dev,
-		       const char *label, unsigned nqueues, uint16_t queue_max, unsigned poll_us,
-		       struct err *err)
+static int plug_virtio(struct board *b, struct vm *vm, struct virtio_mmio *t,
+		       const struct virtio_device_ops *ops, void *dev, const char *label,
+		       unsigned nqueues, uint16_t queue_max, unsigned poll_us, struct err *err)
 {
 	unsigned slot = b->nvirtio;
-	if (slot == VIRTIO_MAX_DEVICES)
-		return err_set(err, "too many virtio devices (at most %d disks and NICs together)",
-			       VIRTIO_MAX_DEVICES);
-	if (virtio_mmio_init(t, ops, dev, &vm->mem, virtio_base(slot),
-			     board_virtio_gsi(slot, cfg->virtio_cmdline), nqueues, queue_max,
-			     poll_us, err))
+	const struct plat_device *d = platform_find(&b->platform, PLAT_VIRTIO, slot);
+	if (!d)
+		return err_set(err, "no virtio slot left in the platform table (a kvmini bug)");
+	if (virtio_mmio_init(t, ops, dev, &vm->mem, d->reg[0].base, (unsigned)d->irq, nqueues,
+			     queue_max, poll_us, err))
 		return -1;
 	b->virtio[slot] = t;
 	b->virtio_label[slot] = label;
@@ -122,8 +124,7 @@ static int plug_virtio(struct board *b, struct vm *vm, const struct kvmini_confi
 }
 
 /* Returns 0 or a kvmini exit status. */
-static int plug_disk(struct board *b, struct vm *vm, const struct kvmini_config *cfg,
-		     const struct disk_opt *o, struct err *err)
+static int plug_disk(struct board *b, struct vm *vm, const struct disk_opt *o, struct err *err)
 {
 	struct board_blk *d = &b->blks[b->nblks];
 	if (disk_open(&d->disk, o->path, o->ro, err))
@@ -134,7 +135,7 @@ static int plug_disk(struct board *b, struct vm *vm, const struct kvmini_config 
 	else
 		snprintf(d->serial, sizeof(d->serial), "kvmini-vd%c", 'a' + (b->nblks - 1));
 	virtio_blk_init(&d->blk, &d->disk, d->serial, o->queues);
-	if (plug_virtio(b, vm, cfg, &d->transport, &virtio_blk_ops, &d->blk, d->serial, o->queues,
+	if (plug_virtio(b, vm, &d->transport, &virtio_blk_ops, &d->blk, d->serial, o->queues,
 			BLK_QUEUE_SIZE, o->poll_us, err))
 		return KVMINI_EXIT_FAILURE;
 	vm_log(vm, "virtio-blk %s at 0x%llx, GSI %u: '%s'%s, %llu sectors, %u queue(s), poll %u us",
@@ -144,8 +145,7 @@ static int plug_disk(struct board *b, struct vm *vm, const struct kvmini_config 
 	return 0;
 }
 
-static int plug_net(struct board *b, struct vm *vm, const struct kvmini_config *cfg,
-		    const struct net_opt *o, struct err *err)
+static int plug_net(struct board *b, struct vm *vm, const struct net_opt *o, struct err *err)
 {
 	struct board_net *n = &b->nets[b->nnets];
 	if (tap_open(&n->tap, o->tap, NET_HDR_LEN, err))
@@ -156,7 +156,7 @@ static int plug_net(struct board *b, struct vm *vm, const struct kvmini_config *
 		err_set(err, "out of memory");
 		return KVMINI_EXIT_FAILURE;
 	}
-	if (plug_virtio(b, vm, cfg, &n->transport, &virtio_net_ops, &n->net, n->tap.name, 2,
+	if (plug_virtio(b, vm, &n->transport, &virtio_net_ops, &n->net, n->tap.name, 2,
 			NET_QUEUE_SIZE, 0, err))
 		return KVMINI_EXIT_FAILURE;
 	const uint8_t *m = n->net.config.mac;
@@ -172,8 +172,9 @@ static int plug_ide(struct board *b, struct vm *vm, const struct kvmini_config *
 	if (disk_open(&b->ide_disk, cfg->ide_path, cfg->ide_ro, err))
 		return KVMINI_EXIT_USAGE;
 	b->has_ide = true;
-	ide_init(&b->ide, &b->ide_disk, NULL, vm_irq_line(vm, IDE_IRQ));
-	if (ide_register(&b->ide, &vm->pio)) {
+	const struct plat_device *d = platform_find(&b->platform, PLAT_IDE, 0);
+	ide_init(&b->ide, &b->ide_disk, NULL, vm_irq_line(vm, (unsigned)d->irq));
+	if (ide_register(&b->ide, &vm->pio, d->reg[0].base, d->reg[1].base)) {
 		err_set(err, "IDE ports overlap another device (a kvmini bug)");
 		return KVMINI_EXIT_FAILURE;
 	}
@@ -183,30 +184,18 @@ static int plug_ide(struct board *b, struct vm *vm, const struct kvmini_config *
 }
 
 /*
- * ACPI tables in the BIOS area plus the PM1 registers they name: what a kernel without device
- * tree support (a distribution's, say) needs to find the CPUs, the virtio devices, pvpanic, and
- * to power off.
+ * ACPI tables in the BIOS area: what a kernel without device tree support (a distribution's,
+ * say) needs to find the CPUs, the virtio devices and pvpanic, and to power off through the
+ * PM1 registers (plugged with the other platform devices).
  */
-static int plug_acpi(struct board *b, struct vm *vm, struct err *err)
+static int build_acpi(struct board *b, struct vm *vm, struct err *err)
 {
-	struct acpi_mmio_device dev[VIRTIO_MAX_DEVICES + 1];
-	unsigned n = 0;
-	for (unsigned i = 0; i < b->nvirtio; i++)
-		dev[n++] = (struct acpi_mmio_device){.hid = "LNRO0005",
-						     .base = b->virtio[i]->base,
-						     .size = VIRTIO_MMIO_SIZE,
-						     .gsi = (int)b->virtio[i]->irq};
-	dev[n++] = (struct acpi_mmio_device){
-	    .hid = "QEMU0001", .base = PVPANIC_MMIO_BASE, .size = PVPANIC_MMIO_SIZE, .gsi = -1};
-	struct acpi_params ap = {
-	    .ncpus = vm->ncpus, .pm_base = ACPI_PM_BASE, .mmio = dev, .nmmio = n};
+	struct acpi_params ap = {.ncpus = vm->ncpus, .platform = &b->platform};
 	uint8_t *tables = gm_ptr(&vm->mem, ACPI_TABLES_ADDR, ACPI_TABLES_MAX);
 	if (!tables)
 		return err_set(err, "guest RAM does not cover the ACPI area (a kvmini bug)");
 	if (acpi_build(tables, ACPI_TABLES_MAX, ACPI_TABLES_ADDR, &ap, err) < 0)
 		return -1;
-	if (acpi_pm_register(&b->acpi_pm, &vm->pio, ACPI_S5_SLP_TYP, vm_machine_ctl(vm)))
-		return err_set(err, "ACPI PM ports overlap another device (a kvmini bug)");
 	return 0;
 }
 
@@ -218,24 +207,42 @@ static int build_cmdline(struct board *b, const struct kvmini_config *cfg, struc
 	if (!b->cmdline)
 		return err_set(err, "out of memory");
 	size_t n = (size_t)snprintf(b->cmdline, len, "%s", cfg->cmdline);
-	for (unsigned i = 0; cfg->virtio_cmdline && i < b->nvirtio; i++)
-		n += (size_t)snprintf(b->cmdline + n, len - n, " virtio_mmio.device=%u@0x%llx:%u",
-				      VIRTIO_MMIO_SIZE, (unsigned long long)b->virtio[i]->base,
-				      b->virtio[i]->irq);
+	for (unsigned i = 0; cfg->virtio_cmdline && i < b->platform.ndev; i++) {
+		const struct plat_device *d = &b->platform.dev[i];
+		if (d->kind == PLAT_VIRTIO)
+			n += (size_t)snprintf(b->cmdline + n, len - n,
+					      " virtio_mmio.device=%llu@0x%llx:%d",
+					      (unsigned long long)d->reg[0].size,
+					      (unsigned long long)d->reg[0].base, d->irq);
+	}
 	return 0;
+}
+
+/* The map this configuration needs. */
+static int build_platform(struct board *b, const struct kvmini_config *cfg, struct err *err)
+{
+	struct platform_spec spec = {
+	    .nvirtio = cfg->ndisks + cfg->nnets,
+	    .ide = cfg->ide_path != NULL,
+	    .acpi = !cfg->no_acpi,
+	    .virtio_isa_irq = cfg->virtio_cmdline,
+	};
+	return platform_build(&b->platform, &spec, err);
 }
 
 int board_setup(struct board *b, struct vm *vm, const struct kvmini_config *cfg, struct err *err)
 {
+	if (build_platform(b, cfg, err))
+		return KVMINI_EXIT_USAGE;
 	if (plug_devices(b, vm, err))
 		return KVMINI_EXIT_FAILURE;
 	for (unsigned i = 0; i < cfg->ndisks; i++) {
-		int rc = plug_disk(b, vm, cfg, &cfg->disks[i], err);
+		int rc = plug_disk(b, vm, &cfg->disks[i], err);
 		if (rc)
 			return rc;
 	}
 	for (unsigned i = 0; i < cfg->nnets; i++) {
-		int rc = plug_net(b, vm, cfg, &cfg->nets[i], err);
+		int rc = plug_net(b, vm, &cfg->nets[i], err);
 		if (rc)
 			return rc;
 	}
@@ -250,23 +257,7 @@ int board_setup(struct board *b, struct vm *vm, const struct kvmini_config *cfg,
 	vm->stats.virtio_ctx = b;
 
 	uint8_t *dtb = b->dtb;
-	struct dt_mmio_device mmio[VIRTIO_MAX_DEVICES];
-	for (unsigned i = 0; i < b->nvirtio; i++)
-		mmio[i] = (struct dt_mmio_device){
-		    .compatible = "virtio,mmio",
-		    .base = b->virtio[i]->base,
-		    .size = VIRTIO_MMIO_SIZE,
-		    .irq = b->virtio[i]->irq,
-		    /* KVM_IRQFD injects an edge: describing it as a level would lose interrupts. */
-		    .irq_type = DT_IRQ_EDGE_RISING,
-		};
-	struct dt_params dtp = {
-	    .ncpus = vm->ncpus,
-	    .mem = &vm->mem,
-	    .mmio = mmio,
-	    .nmmio = b->nvirtio,
-	    .ide = b->has_ide,
-	};
+	struct dt_params dtp = {.ncpus = vm->ncpus, .mem = &vm->mem, .platform = &b->platform};
 	int dtb_size = dt_build(dtb, sizeof(b->dtb), &dtp, err);
 	if (dtb_size < 0)
 		return KVMINI_EXIT_FAILURE;
@@ -275,7 +266,7 @@ int board_setup(struct board *b, struct vm *vm, const struct kvmini_config *cfg,
 
 	uint64_t rsdp = 0;
 	if (!cfg->no_acpi) {
-		if (plug_acpi(b, vm, err))
+		if (build_acpi(b, vm, err))
 			return KVMINI_EXIT_FAILURE;
 		rsdp = ACPI_TABLES_ADDR;
 	}

@@ -1,6 +1,7 @@
 /*
- * The machine kvmini builds around a VM: which devices sit where, the device tree describing
- * them, and the kernel loaded to boot on it.
+ * The machine kvmini builds around a VM: the platform table of what sits where (built from
+ * platform/layout.h), each device plugged in at its table entry, the device tree and ACPI
+ * tables generated from the same table, and the kernel loaded to boot on it.
  */
 #ifndef KVMINI_BOARD_H
 #define KVMINI_BOARD_H
@@ -17,23 +18,10 @@
 #include "devices/tap.h"
 #include "virtio/mmio.h"
 #include "virtio/net.h"
-#include "vmm/cli.h"
 #include "core/err.h"
+#include "platform/platform.h"
+#include "vmm/cli.h"
 #include "vmm/vm.h"
-
-/*
- * virtio-mmio devices sit 0x200 apart from VIRTIO_MMIO_BASE, each with its own IOAPIC pin from
- * VIRTIO_FIRST_GSI on: pins 16-23 are beyond the ISA range the 8259s also see. A kernel that
- * learns of them from the command line instead (--virtio-cmdline) usually has no IOAPIC
- * description at all and only the 8259s, so that mode takes ISA IRQs nothing else on the board
- * uses (board_virtio_gsi).
- */
-#define VIRTIO_MMIO_BASE   0xD0000000ULL
-#define VIRTIO_FIRST_GSI   16
-#define VIRTIO_MAX_DEVICES 8
-
-/* The GSI of virtio slot 0..VIRTIO_MAX_DEVICES-1; isa: the --virtio-cmdline numbering. */
-unsigned board_virtio_gsi(unsigned slot, bool isa);
 
 struct board_blk {
 	struct disk disk;
@@ -49,6 +37,7 @@ struct board_net {
 };
 
 struct board {
+	struct platform platform; /* built first; every address below comes from it */
 	struct serial serial;
 	struct i8042 i8042;
 	struct test_exit test_exit;
@@ -59,7 +48,7 @@ struct board {
 	unsigned nblks;
 	struct board_net nets[VIRTIO_MAX_DEVICES];
 	unsigned nnets;
-	/* Every virtio transport in slot order: slot i is at base + 0x200 i, GSI 16 + i. */
+	/* Every virtio transport in slot order: the platform's PLAT_VIRTIO entries, in order. */
 	struct virtio_mmio *virtio[VIRTIO_MAX_DEVICES];
 	const char *virtio_label[VIRTIO_MAX_DEVICES];
 	unsigned nvirtio;

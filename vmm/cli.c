@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "platform/layout.h"
+
 int cli_parse_size(const char *s, uint64_t *out)
 {
 	if (!s || *s < '0' || *s > '9')
@@ -44,6 +46,9 @@ int cli_parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+#define CLI_STR_(...) #__VA_ARGS__
+#define CLI_STR(x)  CLI_STR_(x)
+
 void cli_usage(FILE *f)
 {
 	fprintf(f,
@@ -70,17 +75,17 @@ void cli_usage(FILE *f)
 		"                     a virtio-net NIC on a tap device, created if missing\n"
 		"                     (repeatable); mac: default derived from NAME; mtu: 68 to\n"
 		"                     65535 (default 1500)\n"
-		"  --ide PATH[,ro]    an emulated IDE disk (ATA PIO, ports 0x1F0-0x1F7 and 0x3F6,\n"
-		"                     IRQ 14) on a raw image: the full-emulation path\n"
+		"  --ide PATH[,ro]    an emulated IDE disk (ATA PIO, ports 0x%X-0x%X and 0x%X,\n"
+		"                     IRQ %d) on a raw image: the full-emulation path\n"
 		"  --virtio-cmdline   also name the virtio devices on the kernel command line\n"
 		"                     (virtio_mmio.device=...), for kernels without device tree;\n"
-		"                     their IRQs are then ISA IRQs (5, 6, 7, 9, 10, 11, 3, 15)\n"
+		"                     their IRQs are then the ISA IRQs " CLI_STR(VIRTIO_ISA_IRQS) "\n"
 		"  --no-acpi          no ACPI tables (by default kernels without device-tree\n"
 		"                     support find CPUs, virtio devices and S5 poweroff in them)\n"
 		"  --exit-stats       when the VM ends, print its VM exits on stderr: KVM's own\n"
 		"                     counters and kvmini's user-space exits by device, for the\n"
-		"                     whole run and per marker window (port 0x510: write N to\n"
-		"                     open window N, 0 to close; 255 is the calibration window)\n"
+		"                     whole run and per marker window (port %#x: write N to\n"
+		"                     open window N, 0 to close; %d is the calibration window)\n"
 		"  --trace-exits      print every exit that reaches kvmini, decoded, e.g.\n"
 		"                     OUT 0x1f2 <- 0x08  ide: sector count\n"
 		"  --no-sandbox       do not confine kvmini after set-up (for debugging; by\n"
@@ -97,7 +102,7 @@ void cli_usage(FILE *f)
 		"\n"
 		"exit status:\n"
 		"  0    the guest reset (i8042 0xFE, as Linux's reboot) or Ctrl-A x\n"
-		"  N    the guest wrote N to the test-exit port 0x501\n"
+		"  N    the guest wrote N to the test-exit port %#x\n"
 		"  1    kvmini could not run the VM (no /dev/kvm, KVM refused a request)\n"
 		"  2    bad command line, or a missing, unreadable or invalid input file\n"
 		"  3    guest triple fault (registers are printed on stderr)\n"
@@ -109,7 +114,8 @@ void cli_usage(FILE *f)
 		"  128+sig  kvmini was ended by signal sig (terminal restored)\n",
 		CLI_DEFAULT_CMDLINE, (unsigned long long)(CLI_MIN_MEM >> 20),
 		(unsigned long long)(CLI_MAX_MEM >> 30), CLI_MAX_CPUS, CLI_DEFAULT_CPUS,
-		CLI_MAX_DISKS, CLI_MAX_QUEUES);
+		CLI_MAX_DISKS, CLI_MAX_QUEUES, IDE_CMD_BASE, IDE_CMD_BASE + 7, IDE_CTL_PORT, IDE_IRQ,
+		MARKER_PORT, KVMINI_MARKER_CALIBRATION, TEST_EXIT_PORT);
 }
 
 enum {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "core/err.h"
+#include "vmm/exit_status.h" /* documented in --help */
 
 #define CLI_DEFAULT_MEM	    (256ULL << 20)
 #define CLI_DEFAULT_CPUS    1
@@ -15,16 +16,6 @@
 #define CLI_MAX_MEM	    (1ULL << 40)
 #define CLI_MAX_CPUS	    254 /* xAPIC ids are 8 bits and 0xFF is the broadcast id */
 
-/* Process exit statuses; documented in --help and docs/. */
-enum kvmini_status {
-	KVMINI_EXIT_OK = 0,	 /* guest reset or powered off, or Ctrl-A x */
-	KVMINI_EXIT_FAILURE = 1, /* kvmini could not run the VM (KVM missing, ioctl failed) */
-	KVMINI_EXIT_USAGE = 2,	 /* bad command line or input file */
-	KVMINI_EXIT_TRIPLE_FAULT = 3,
-	KVMINI_EXIT_KVM_ERROR = 4, /* KVM internal error, failed entry, unhandled exit */
-	KVMINI_EXIT_PANIC = 5,	   /* the guest kernel panicked (pvpanic) */
-	KVMINI_EXIT_SANDBOX = 6,   /* a kvmini thread made a system call its sandbox forbids */
-};
 
 #define CLI_MAX_DISKS	8
 #define CLI_MAX_QUEUES	16

@@ -11,7 +11,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "vmm/cli.h"
+#include "vmm/exit_status.h"
 #include "vmm/sandbox.h"
 
 /*
@@ -126,7 +126,7 @@ static bool read_input(struct console *c)
 		return true;
 	}
 	if (console_filter(&c->escape, buf, (size_t)n, c->pending, &c->npending)) {
-		machine_request_exit(&c->machine, KVMINI_EXIT_OK, "Ctrl-A x pressed");
+		machine_event(&c->machine, MACHINE_USER_QUIT, 0, "Ctrl-A x pressed");
 		return false;
 	}
 	feed_guest(c);
@@ -158,7 +158,7 @@ static void *console_thread(void *arg)
 				char why[64];
 				snprintf(why, sizeof(why), "ended by signal %u (%s)", si.ssi_signo,
 					 strsignal((int)si.ssi_signo));
-				machine_request_exit(&c->machine, 128 + (int)si.ssi_signo, why);
+				machine_event(&c->machine, MACHINE_SIGNAL, (int)si.ssi_signo, why);
 				break;
 			}
 		}

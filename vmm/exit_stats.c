@@ -1,47 +1,63 @@
 #include "vmm/exit_stats.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "core/clock.h"
 #include "devices/marker.h"
-#include "vmm/vcpu.h"
-#include "vmm/vm.h"
 
-void exit_stats_init(struct exit_stats *s, struct vm *vm)
+int exit_stats_init(struct exit_stats *s, const struct bus *pio, const struct bus *mmio,
+		    unsigned max_vcpus)
 {
 	memset(s, 0, sizeof(*s));
-	s->vm = vm;
+	s->vcpus = calloc(max_vcpus ? max_vcpus : 1, sizeof(*s->vcpus));
+	if (!s->vcpus)
+		return -1;
+	s->pio = pio;
+	s->mmio = mmio;
+	s->max_vcpus = max_vcpus;
 	s->open_id = -1;
 	pthread_mutex_init(&s->lock, NULL);
-	s->have_kvm = vm->ncpus > 0;
-	for (unsigned i = 0; i < vm->ncpus; i++)
-		s->have_kvm &= vm->vcpus[i].kstats.fd >= 0;
+	return 0;
+}
+
+void exit_stats_add_vcpu(struct exit_stats *s, const struct vcpu_exit_counts *counts,
+			 const struct kvm_stats *kstats)
+{
+	if (s->nvcpus == s->max_vcpus)
+		return;
+	s->vcpus[s->nvcpus++] = (struct exit_source){counts, kstats};
+	s->have_kvm = true;
+	for (unsigned i = 0; i < s->nvcpus; i++)
+		s->have_kvm &= s->vcpus[i].kstats->fd >= 0;
 }
 
 void exit_stats_destroy(struct exit_stats *s)
 {
+	if (!s->vcpus)
+		return;
 	pthread_mutex_destroy(&s->lock);
+	free(s->vcpus);
+	s->vcpus = NULL;
 }
 
 void exit_stats_sample(struct exit_stats *s, struct exit_sample *out)
 {
 	memset(out, 0, sizeof(*out));
-	struct vm *vm = s->vm;
-	for (unsigned i = 0; i < vm->ncpus; i++) {
-		struct vcpu *v = &vm->vcpus[i];
+	for (unsigned i = 0; i < s->nvcpus; i++) {
+		const struct vcpu_exit_counts *c = s->vcpus[i].counts;
 		uint64_t kv[KVM_STATS_MAX];
-		kvm_stats_read(&v->kstats, kv);
+		kvm_stats_read(s->vcpus[i].kstats, kv);
 		for (unsigned k = 0; k < kvm_stat_count; k++)
 			out->kvm[k] += kv[k];
 		for (unsigned k = 0; k < UEXIT_KINDS; k++)
-			out->user[k] +=
-			    atomic_load_explicit(&v->counts.kind[k], memory_order_relaxed);
+			out->user[k] += atomic_load_explicit(&c->kind[k], memory_order_relaxed);
 		for (unsigned d = 0; d <= BUS_MAX_RANGES; d++) {
 			out->pio_dev[d] +=
-			    atomic_load_explicit(&v->counts.pio_dev[d], memory_order_relaxed);
+			    atomic_load_explicit(&c->pio_dev[d], memory_order_relaxed);
 			out->mmio_dev[d] +=
-			    atomic_load_explicit(&v->counts.mmio_dev[d], memory_order_relaxed);
+			    atomic_load_explicit(&c->mmio_dev[d], memory_order_relaxed);
 		}
 	}
 	if (s->virtio_counts)
@@ -95,7 +111,6 @@ void exit_stats_mark(void *ctx, uint8_t value)
 static void print_sample(FILE *f, struct exit_stats *s, const char *label, const char *extra,
 			 const struct exit_sample *d)
 {
-	struct vm *vm = s->vm;
 	fprintf(f, "exit-stats: window=%s%s", label, extra);
 	if (s->have_kvm)
 		for (unsigned k = 0; k < kvm_stat_count; k++)
@@ -106,17 +121,17 @@ static void print_sample(FILE *f, struct exit_stats *s, const char *label, const
 	    (unsigned long long)(d->user[UEXIT_PIO] + d->user[UEXIT_MMIO] + d->user[UEXIT_OTHER]),
 	    (unsigned long long)d->user[UEXIT_PIO], (unsigned long long)d->user[UEXIT_MMIO],
 	    (unsigned long long)d->user[UEXIT_OTHER]);
-	for (size_t r = 0; r < vm->pio.nranges; r++)
+	for (size_t r = 0; r < s->pio->nranges; r++)
 		if (d->pio_dev[r])
-			fprintf(f, " pio.%s@%llx=%llu", vm->pio.ranges[r].name,
-				(unsigned long long)vm->pio.ranges[r].base,
+			fprintf(f, " pio.%s@%llx=%llu", s->pio->ranges[r].name,
+				(unsigned long long)s->pio->ranges[r].base,
 				(unsigned long long)d->pio_dev[r]);
 	if (d->pio_dev[BUS_MAX_RANGES])
 		fprintf(f, " pio.unclaimed=%llu", (unsigned long long)d->pio_dev[BUS_MAX_RANGES]);
-	for (size_t r = 0; r < vm->mmio.nranges; r++)
+	for (size_t r = 0; r < s->mmio->nranges; r++)
 		if (d->mmio_dev[r])
-			fprintf(f, " mmio.%s@%llx=%llu", vm->mmio.ranges[r].name,
-				(unsigned long long)vm->mmio.ranges[r].base,
+			fprintf(f, " mmio.%s@%llx=%llu", s->mmio->ranges[r].name,
+				(unsigned long long)s->mmio->ranges[r].base,
 				(unsigned long long)d->mmio_dev[r]);
 	if (d->mmio_dev[BUS_MAX_RANGES])
 		fprintf(f, " mmio.unclaimed=%llu", (unsigned long long)d->mmio_dev[BUS_MAX_RANGES]);
@@ -214,9 +229,9 @@ static void print_table(FILE *f, struct exit_stats *s, const struct column *c, u
 		}
 	table_row(f, "exits to kvmini", c, n, get_user, UEXIT_KINDS);
 	table_row(f, "  port I/O", c, n, get_user, UEXIT_PIO);
-	device_rows(f, &s->vm->pio, true, c, n);
+	device_rows(f, s->pio, true, c, n);
 	table_row(f, "  MMIO", c, n, get_user, UEXIT_MMIO);
-	device_rows(f, &s->vm->mmio, false, c, n);
+	device_rows(f, s->mmio, false, c, n);
 	table_row(f, "virtio notifies (in KVM)", c, n, get_notifies, 0);
 	table_row(f, "virtio requests", c, n, get_requests, 0);
 	table_row(f, "time (us)", c, n, get_time_us, 0);

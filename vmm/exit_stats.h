@@ -41,10 +41,20 @@ struct exit_window {
 	struct exit_sample delta;
 };
 
-struct vm;
+/* One vCPU's counters, handed to the statistics once, before the vCPU first runs. */
+struct exit_source {
+	const struct vcpu_exit_counts *counts;
+	const struct kvm_stats *kstats;
+};
 
+/*
+ * Measurement reads only counters the data path increments (each vCPU's, each virtio
+ * queue's): it never reaches into the VM's structures.
+ */
 struct exit_stats {
-	struct vm *vm;
+	const struct bus *pio, *mmio; /* device names for the report */
+	struct exit_source *vcpus;
+	unsigned nvcpus, max_vcpus;
 	bool have_kvm; /* KVM binary stats available on every vCPU */
 	void (*virtio_counts)(void *ctx, uint64_t *notifies, uint64_t *requests);
 	void *virtio_ctx;
@@ -56,7 +66,11 @@ struct exit_stats {
 	struct exit_sample start;
 };
 
-void exit_stats_init(struct exit_stats *s, struct vm *vm);
+/* Returns -1 if out of memory. */
+int exit_stats_init(struct exit_stats *s, const struct bus *pio, const struct bus *mmio,
+		    unsigned max_vcpus);
+void exit_stats_add_vcpu(struct exit_stats *s, const struct vcpu_exit_counts *counts,
+			 const struct kvm_stats *kstats);
 void exit_stats_destroy(struct exit_stats *s);
 
 /* Sums every vCPU's counters and the virtio counters now. */

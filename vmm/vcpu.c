@@ -258,7 +258,8 @@ static bool handle_exit(struct vcpu *vcpu)
 		exit_with_regs(vcpu, KVMINI_EXIT_KVM_ERROR, what);
 		return false;
 	default:
-		/* With the in-kernel irqchip HLT never reaches user space; anything else is a bug.
+		/*
+		 * With the in-kernel irqchip HLT never reaches user space; anything else is a bug.
 		 */
 		snprintf(what, sizeof(what), "unhandled KVM exit reason %u", run->exit_reason);
 		exit_with_regs(vcpu, KVMINI_EXIT_KVM_ERROR, what);

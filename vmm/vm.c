@@ -9,7 +9,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "boot/layout.h"
+#include "platform/layout.h"
 #include "vmm/cli.h"
 #include "vmm/cpuid.h"
 #include "vmm/sandbox.h"
@@ -142,21 +142,20 @@ int vm_create(struct vm *vm, uint64_t mem_size, unsigned ncpus, bool verbose, st
 		       ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0);
 
 	vm->vcpus = calloc(ncpus, sizeof(*vm->vcpus));
-	if (!vm->vcpus)
+	if (!vm->vcpus || exit_stats_init(&vm->stats, &vm->pio, &vm->mmio, ncpus))
 		return err_set(err, "out of memory");
 	for (unsigned i = 0; i < ncpus; i++) {
 		vm->ncpus = i + 1; /* so vm_destroy also cleans up a half-made vCPU */
 		if (vcpu_create(vm, i, &vm->vcpus[i], err))
 			return -1;
+		exit_stats_add_vcpu(&vm->stats, &vm->vcpus[i].counts, &vm->vcpus[i].kstats);
 	}
-	exit_stats_init(&vm->stats, vm);
 	return 0;
 }
 
 void vm_destroy(struct vm *vm)
 {
-	if (vm->stats.vm)
-		exit_stats_destroy(&vm->stats);
+	exit_stats_destroy(&vm->stats);
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
 	free(vm->vcpus);
@@ -213,14 +212,15 @@ int vm_run(struct vm *vm)
 	return vm->exit_status;
 }
 
-static void vm_machine_exit(void *ctx, int status, const char *reason)
+/* A device's or the console's event ends the VM, with the status vmm/exit_status.h maps it to. */
+static void vm_machine_event(void *ctx, enum machine_event ev, int value, const char *reason)
 {
-	vm_request_exit(ctx, status, reason);
+	vm_request_exit(ctx, exit_status_for(ev, value), reason);
 }
 
 struct machine_ctl vm_machine_ctl(struct vm *vm)
 {
-	return (struct machine_ctl){.request_exit = vm_machine_exit, .ctx = vm};
+	return (struct machine_ctl){.event = vm_machine_event, .ctx = vm};
 }
 
 static void vm_set_irq(void *ctx, unsigned gsi, int level)

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "devices/ide.h"
+#include "platform/layout.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -302,8 +303,7 @@ static const char *check_rw(const struct step *s, int c)
 		       "sectors";
 	if (a->remaining != count - (write ? 0 : first) || a->lba != lba + (write ? 0 : first))
 		return "a good read/write takes its LBA and sector count from the task file";
-	/* PIO in interrupts when each block is ready; PIO out asks for its first block silently.
-	 */
+	/* PIO in interrupts when each block is ready; PIO out asks for its first block silently. */
 	if (a->intrq != !write)
 		return "INTRQ with a read's first block, none with a write's";
 	return NULL;
@@ -504,7 +504,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	irq = (struct line){0};
 	bus_init(&pio, "pio");
 	ide_init(&ide, &disk, "FUZZ", (struct irq_line){.set_level = set_level, .gsi = IDE_IRQ});
-	if (ide_register(&ide, &pio))
+	if (ide_register(&ide, &pio, IDE_CMD_BASE, IDE_CTL_PORT))
 		abort();
 
 	size_t i = 2;

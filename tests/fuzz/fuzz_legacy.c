@@ -38,6 +38,7 @@
 #include "devices/pvpanic.h"
 #include "devices/serial.h"
 #include "devices/test_exit.h"
+#include "platform/layout.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -126,12 +127,18 @@ static void push(struct events *e, int v)
 	e->v[e->n++] = v;
 }
 
-static void request_exit(void *ctx, int status, const char *reason)
+/* A machine event as one number: the event, and its value (the test-exit byte) below it. */
+static int event_code(enum machine_event ev, int value)
+{
+	return (int)ev << 8 | value;
+}
+
+static void machine_event_seen(void *ctx, enum machine_event ev, int value, const char *reason)
 {
 	(void)ctx;
 	if (!reason || !*reason)
 		fail("an exit request says why", "machine_ctl");
-	push(&exits, status);
+	push(&exits, event_code(ev, value));
 }
 
 static void mark(void *ctx, uint8_t value)
@@ -330,12 +337,13 @@ static void other_element(enum dev dev, uint64_t off, bool write, const uint8_t 
 	case D_I8042_DATA:
 	case D_I8042_CMD:
 		if (write && dev == D_I8042_CMD && d[0] == I8042_CMD_RESET)
-			push(&want_exits, I8042_RESET_STATUS);
+			push(&want_exits, event_code(MACHINE_RESET, 0));
 		memset(want, 0, size); /* output buffer and, for reset loops, input buffer empty */
 		break;
 	case D_TEST_EXIT:
 		if (write)
-			push(&want_exits, d[0]); /* exactly the byte, whatever the access width */
+			push(&want_exits,
+			     event_code(MACHINE_GUEST_EXIT, d[0])); /* the byte, any width */
 		memset(want, 0xFF, size);
 		break;
 	case D_MARKER:
@@ -345,7 +353,7 @@ static void other_element(enum dev dev, uint64_t off, bool write, const uint8_t 
 		break;
 	case D_PVPANIC:
 		if (write && off == 0 && (d[0] & 1))
-			push(&want_exits, PVPANIC_EXIT_STATUS);
+			push(&want_exits, event_code(MACHINE_PANIC, 0));
 		memset(want, 0, size);
 		if (off == 0)
 			want[0] = 1; /* the events acted on: PANICKED */
@@ -363,7 +371,7 @@ static void other_element(enum dev dev, uint64_t off, bool write, const uint8_t 
 		shadow.pm_en = (uint16_t)(b[2] | b[3] << 8);
 		shadow.pm_cnt = (uint16_t)(cnt & ~ACPI_PM1_SLP_EN);
 		if ((cnt & ACPI_PM1_SLP_EN) && ACPI_PM1_SLP_TYP(cnt) == s5_typ)
-			push(&want_exits, ACPI_POWEROFF_STATUS);
+			push(&want_exits, event_code(MACHINE_POWEROFF, 0));
 		break;
 	}
 	default:
@@ -397,7 +405,7 @@ static void sink_write(void *ctx, const uint8_t *buf, size_t len)
 
 static void setup(uint8_t cfg)
 {
-	struct machine_ctl ctl = {.request_exit = request_exit};
+	struct machine_ctl ctl = {.event = machine_event_seen};
 	bus_init(&pio, "pio");
 	bus_init(&mmio, "mmio");
 	s5_typ = cfg & 7;
@@ -409,10 +417,12 @@ static void setup(uint8_t cfg)
 	serial_init(&uart, out, (struct irq_line){.set_level = set_level, .gsi = SERIAL_COM1_IRQ});
 	if (cfg & 8)
 		uart.rx_drained = on_drained;
-	if (serial_register(&uart, &pio, SERIAL_COM1_BASE) || i8042_register(&kbc, &pio, ctl) ||
-	    acpi_pm_register(&pm, &pio, s5_typ, ctl) ||
-	    marker_register(&marker, &pio, mark, NULL) || test_exit_register(&texit, &pio, ctl) ||
-	    pvpanic_register(&panic_dev, &mmio, ctl))
+	if (serial_register(&uart, &pio, SERIAL_COM1_BASE) ||
+	    i8042_register(&kbc, &pio, I8042_DATA_PORT, I8042_STATUS_PORT, ctl) ||
+	    acpi_pm_register(&pm, &pio, ACPI_PM_BASE, s5_typ, ctl) ||
+	    marker_register(&marker, &pio, MARKER_PORT, mark, NULL) ||
+	    test_exit_register(&texit, &pio, TEST_EXIT_PORT, ctl) ||
+	    pvpanic_register(&panic_dev, &mmio, PVPANIC_MMIO_BASE, ctl))
 		abort();
 }
 

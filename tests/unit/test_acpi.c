@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "boot/acpi.h"
-#include "boot/layout.h"
+#include "platform/platform.h"
 
 #define GPA ACPI_TABLES_ADDR
 
@@ -41,18 +41,15 @@ static const uint8_t *table_at(uint64_t gpa, long built, const char *sig)
 	return t;
 }
 
-static struct acpi_mmio_device devs[9];
+static struct platform plat;
 
-/* n virtio devices at kvmini's addresses (GSI 16 + i) and pvpanic, as vmm/board.c gives them. */
+/* The platform table with n virtio devices (GSI 16 + i), pvpanic and the PM1 registers. */
 static long build(unsigned ncpus, unsigned nvirtio)
 {
-	for (unsigned i = 0; i < nvirtio; i++)
-		devs[i] = (struct acpi_mmio_device){"LNRO0005", 0xD0000000 + 0x200 * i, 0x200,
-						    (int)(16 + i)};
-	devs[nvirtio] = (struct acpi_mmio_device){"QEMU0001", 0xD0002000, 2, -1};
-	struct acpi_params p = {
-	    .ncpus = ncpus, .pm_base = 0x600, .mmio = devs, .nmmio = nvirtio + 1};
 	struct err e = {{0}};
+	struct platform_spec spec = {.nvirtio = nvirtio, .acpi = true};
+	assert_int_equal(platform_build(&plat, &spec, &e), 0);
+	struct acpi_params p = {.ncpus = ncpus, .platform = &plat};
 	memset(buf, 0xEE, sizeof(buf));
 	long n = acpi_build(buf, sizeof(buf), GPA, &p, &e);
 	if (n < 0)
@@ -151,18 +148,24 @@ static void test_dsdt_resources(void **state)
 	const uint8_t *fadt = table_at(rd64(xsdt + 36), n, "FACP");
 	const uint8_t *d = table_at(rd64(fadt + 140), n, "DSDT");
 	size_t len = rd32(d + 4);
-	for (unsigned i = 0; i <= 8; i++) {
+	unsigned described = 0;
+	for (unsigned i = 0; i < plat.ndev; i++) {
+		const struct plat_device *dev = &plat.dev[i];
+		if (dev->kind != PLAT_VIRTIO && dev->kind != PLAT_PVPANIC)
+			continue;
+		described++;
 		uint8_t mem[12] = {0x86, 9, 0, 1};
 		for (unsigned k = 0; k < 4; k++) {
-			mem[4 + k] = (uint8_t)(devs[i].base >> (8 * k));
-			mem[8 + k] = (uint8_t)(devs[i].size >> (8 * k));
+			mem[4 + k] = (uint8_t)(dev->reg[0].base >> (8 * k));
+			mem[8 + k] = (uint8_t)(dev->reg[0].size >> (8 * k));
 		}
 		if (!find(d, len, mem, sizeof(mem)))
 			fail_msg("device %u: no Memory32Fixed for 0x%llx", i,
-				 (unsigned long long)devs[i].base);
-		uint8_t irq[9] = {0x89, 6, 0, 0x03, 1, (uint8_t)devs[i].gsi, 0, 0, 0};
-		assert_int_equal(find(d, len, irq, sizeof(irq)) != NULL, devs[i].gsi >= 0);
+				 (unsigned long long)dev->reg[0].base);
+		uint8_t irq[9] = {0x89, 6, 0, 0x03, 1, (uint8_t)dev->irq, 0, 0, 0};
+		assert_int_equal(find(d, len, irq, sizeof(irq)) != NULL, dev->irq >= 0);
 	}
+	assert_int_equal(described, 9); /* eight virtio transports and pvpanic */
 }
 
 /* An independent AML parser agrees: iasl (acpica-tools) disassembles the DSDT we built. */
@@ -223,8 +226,9 @@ static void test_iasl_disassembly(void **state)
 static void test_bad_input(void **state)
 {
 	(void)state;
-	struct acpi_params p = {.ncpus = 0, .pm_base = 0x600};
 	struct err e = {{0}};
+	assert_int_equal(platform_build(&plat, &(struct platform_spec){.acpi = true}, &e), 0);
+	struct acpi_params p = {.ncpus = 0, .platform = &plat};
 	assert_int_equal(acpi_build(buf, sizeof(buf), GPA, &p, &e), -1);
 	p.ncpus = 1;
 	/* Too small a buffer is refused, not overrun: the canary past it stays. */
@@ -233,10 +237,13 @@ static void test_bad_input(void **state)
 	assert_non_null(strstr(e.msg, "ACPI"));
 	for (size_t i = 200; i < 400; i++)
 		assert_int_equal(buf[i], 0xEE);
-	struct acpi_mmio_device high = {"LNRO0005", 0xFFFFFF00, 0x200, 16};
-	p.mmio = &high;
-	p.nmmio = 1;
+	/* A described device above 4 GiB cannot be put in a Memory32Fixed. */
+	plat.dev[plat.ndev - 1].reg[0].base = 0xFFFFFF00ULL << 8;
 	assert_int_equal(acpi_build(buf, sizeof(buf), GPA, &p, &e), -1);
+	/* Nor can tables be built without the PM1 registers poweroff needs. */
+	assert_int_equal(platform_build(&plat, &(struct platform_spec){0}, &e), 0);
+	assert_int_equal(acpi_build(buf, sizeof(buf), GPA, &p, &e), -1);
+	assert_non_null(strstr(e.msg, "PM1"));
 }
 
 int main(void)

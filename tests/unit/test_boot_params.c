@@ -11,7 +11,7 @@
 
 #include "boot/boot_params.h"
 #include "boot/cpu_state.h"
-#include "boot/layout.h"
+#include "platform/layout.h"
 #include "boot/linux_boot.h"
 #include "fake_bzimage.h"
 

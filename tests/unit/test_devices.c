@@ -12,18 +12,21 @@
 #include "devices/i8042.h"
 #include "devices/pvpanic.h"
 #include "devices/test_exit.h"
+#include "platform/layout.h"
 
 struct exits {
 	int count;
-	int status;
+	enum machine_event event;
+	int value;
 	char reason[128];
 };
 
-static void record_exit(void *ctx, int status, const char *reason)
+static void record_exit(void *ctx, enum machine_event ev, int value, const char *reason)
 {
 	struct exits *e = ctx;
 	e->count++;
-	e->status = status;
+	e->event = ev;
+	e->value = value;
 	snprintf(e->reason, sizeof(e->reason), "%s", reason);
 }
 
@@ -34,7 +37,9 @@ static void test_i8042(void **state)
 	bus_init(&pio, "pio");
 	struct exits ex = {0};
 	struct i8042 dev;
-	assert_int_equal(i8042_register(&dev, &pio, (struct machine_ctl){record_exit, &ex}), 0);
+	assert_int_equal(i8042_register(&dev, &pio, I8042_DATA_PORT, I8042_STATUS_PORT,
+					(struct machine_ctl){record_exit, &ex}),
+			 0);
 	/* Port 0x61 belongs to KVM's PIT, not to us. */
 	assert_null(bus_find(&pio, 0x61, 1));
 	uint8_t v = 0xFF;
@@ -47,7 +52,7 @@ static void test_i8042(void **state)
 	assert_int_equal(ex.count, 0);
 	assert_true(bus_write(&pio, 0x64, &v, 1));
 	assert_int_equal(ex.count, 1);
-	assert_int_equal(ex.status, I8042_RESET_STATUS);
+	assert_int_equal(ex.event, MACHINE_RESET);
 	assert_non_null(strstr(ex.reason, "reset"));
 }
 
@@ -58,17 +63,20 @@ static void test_test_exit(void **state)
 	bus_init(&pio, "pio");
 	struct exits ex = {0};
 	struct test_exit dev;
-	assert_int_equal(test_exit_register(&dev, &pio, (struct machine_ctl){record_exit, &ex}), 0);
+	assert_int_equal(
+	    test_exit_register(&dev, &pio, TEST_EXIT_PORT, (struct machine_ctl){record_exit, &ex}),
+	    0);
 	uint8_t v = 42;
 	assert_true(bus_write(&pio, TEST_EXIT_PORT, &v, 1));
 	assert_int_equal(ex.count, 1);
-	assert_int_equal(ex.status, 42); /* exactly the byte written */
+	assert_int_equal(ex.event, MACHINE_GUEST_EXIT);
+	assert_int_equal(ex.value, 42); /* exactly the byte written */
 	v = 0;
 	assert_true(bus_write(&pio, TEST_EXIT_PORT, &v, 1));
-	assert_int_equal(ex.status, 0);
+	assert_int_equal(ex.value, 0);
 	v = 255;
 	assert_true(bus_write(&pio, TEST_EXIT_PORT, &v, 1));
-	assert_int_equal(ex.status, 255);
+	assert_int_equal(ex.value, 255);
 }
 
 static void test_pvpanic(void **state)
@@ -78,7 +86,9 @@ static void test_pvpanic(void **state)
 	bus_init(&mmio, "mmio");
 	struct exits ex = {0};
 	struct pvpanic dev;
-	assert_int_equal(pvpanic_register(&dev, &mmio, (struct machine_ctl){record_exit, &ex}), 0);
+	assert_int_equal(pvpanic_register(&dev, &mmio, PVPANIC_MMIO_BASE,
+					  (struct machine_ctl){record_exit, &ex}),
+			 0);
 	uint8_t v = 0;
 	assert_non_null(bus_read(&mmio, PVPANIC_MMIO_BASE, &v, 1));
 	assert_int_equal(v, 1); /* the one event we act on: PANICKED */
@@ -88,7 +98,7 @@ static void test_pvpanic(void **state)
 	v = 1;
 	assert_non_null(bus_write(&mmio, PVPANIC_MMIO_BASE, &v, 1));
 	assert_int_equal(ex.count, 1);
-	assert_int_equal(ex.status, PVPANIC_EXIT_STATUS);
+	assert_int_equal(ex.event, MACHINE_PANIC);
 	assert_non_null(strstr(ex.reason, "panicked"));
 }
 
@@ -113,7 +123,9 @@ static void test_acpi_pm(void **state)
 	bus_init(&pio, "pio");
 	struct exits ex = {0};
 	struct acpi_pm pm;
-	assert_int_equal(acpi_pm_register(&pm, &pio, 5, (struct machine_ctl){record_exit, &ex}), 0);
+	assert_int_equal(
+	    acpi_pm_register(&pm, &pio, ACPI_PM_BASE, 5, (struct machine_ctl){record_exit, &ex}),
+	    0);
 	const uint16_t sts = ACPI_PM_BASE, en = ACPI_PM_BASE + 2, cnt = ACPI_PM_BASE + 4;
 	assert_int_equal(pm_read16(&pio, cnt) & ACPI_PM1_SCI_EN, ACPI_PM1_SCI_EN);
 	assert_int_equal(pm_read16(&pio, sts), 0);
@@ -138,7 +150,7 @@ static void test_acpi_pm(void **state)
 	uint8_t hi = (uint8_t)(((5 << 10) | ACPI_PM1_SLP_EN) >> 8);
 	assert_non_null(bus_write(&pio, cnt + 1, &hi, 1));
 	assert_int_equal(ex.count, 1);
-	assert_int_equal(ex.status, ACPI_POWEROFF_STATUS);
+	assert_int_equal(ex.event, MACHINE_POWEROFF);
 	assert_non_null(strstr(ex.reason, "powered off"));
 	/* Nothing past the two blocks is ours. */
 	assert_null(bus_find(&pio, ACPI_PM_BASE + ACPI_PM_LEN, 1));

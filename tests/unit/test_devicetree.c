@@ -9,24 +9,33 @@
 #include <libfdt.h>
 
 #include "boot/devicetree.h"
-#include "boot/layout.h"
-#include "devices/pvpanic.h"
+#include "platform/platform.h"
 
 #define MiB (1ULL << 20)
 #define GiB (1ULL << 30)
 
 static uint8_t blob[64 << 10];
 
-static void build(unsigned ncpus, uint64_t mem, const struct dt_mmio_device *mmio, unsigned nmmio)
+static struct platform plat;
+
+/* The tree for a platform laid out from spec (NULL: no virtio, no IDE, ACPI). */
+static void build_with(unsigned ncpus, uint64_t mem, const struct platform_spec *spec)
 {
+	const struct platform_spec plain = {.acpi = true};
+	struct err err = {{0}};
+	assert_int_equal(platform_build(&plat, spec ? spec : &plain, &err), 0);
 	struct guest_mem gm;
 	gm_layout(&gm, mem);
-	struct dt_params p = {.ncpus = ncpus, .mem = &gm, .mmio = mmio, .nmmio = nmmio};
-	struct err err = {{0}};
+	struct dt_params p = {.ncpus = ncpus, .mem = &gm, .platform = &plat};
 	int size = dt_build(blob, sizeof(blob), &p, &err);
 	assert_true(size > 0);
 	assert_int_equal(fdt_check_header(blob), 0);
 	assert_int_equal(fdt_totalsize(blob), (uint32_t)size);
+}
+
+static void build(unsigned ncpus, uint64_t mem)
+{
+	build_with(ncpus, mem, NULL);
 }
 
 static uint32_t cell(const void *prop, int i)
@@ -37,7 +46,7 @@ static uint32_t cell(const void *prop, int i)
 static void test_root(void **state)
 {
 	(void)state;
-	build(1, 256 * MiB, NULL, 0);
+	build(1, 256 * MiB);
 	assert_int_equal(fdt_node_check_compatible(blob, 0, "kvmini,pc"), 0);
 	int len;
 	const void *ac = fdt_getprop(blob, 0, "#address-cells", &len);
@@ -49,7 +58,7 @@ static void test_root(void **state)
 static void test_cpus(void **state)
 {
 	(void)state;
-	build(4, 256 * MiB, NULL, 0);
+	build(4, 256 * MiB);
 	int cpus = fdt_path_offset(blob, "/cpus");
 	assert_true(cpus >= 0);
 	int n = 0, node;
@@ -69,7 +78,7 @@ static void test_cpus(void **state)
 static void test_memory_small(void **state)
 {
 	(void)state;
-	build(1, 512 * MiB, NULL, 0);
+	build(1, 512 * MiB);
 	int mem = fdt_path_offset(blob, "/memory@0");
 	assert_true(mem >= 0);
 	int len;
@@ -84,7 +93,7 @@ static void test_memory_small(void **state)
 static void test_memory_with_hole(void **state)
 {
 	(void)state;
-	build(1, 6 * GiB, NULL, 0);
+	build(1, 6 * GiB);
 	int mem = fdt_path_offset(blob, "/memory@0");
 	int len;
 	const void *reg = fdt_getprop(blob, mem, "reg", &len);
@@ -98,7 +107,7 @@ static void test_memory_with_hole(void **state)
 static void test_interrupt_controllers(void **state)
 {
 	(void)state;
-	build(1, 256 * MiB, NULL, 0);
+	build(1, 256 * MiB);
 	int ioapic = fdt_node_offset_by_compatible(blob, -1, "intel,ce4100-ioapic");
 	assert_true(ioapic >= 0);
 	int len;
@@ -115,7 +124,7 @@ static void test_interrupt_controllers(void **state)
 static void test_serial(void **state)
 {
 	(void)state;
-	build(1, 256 * MiB, NULL, 0);
+	build(1, 256 * MiB);
 	int uart = fdt_node_offset_by_compatible(blob, -1, "ns16550a");
 	assert_true(uart >= 0);
 	int len;
@@ -131,32 +140,58 @@ static void test_serial(void **state)
 	assert_int_equal(fdt_path_offset(blob, path), uart);
 }
 
-static void test_mmio_devices(void **state)
+/* Every virtio slot of the table gets a node: its window, its own GSI, an edge (KVM_IRQFD). */
+static void check_virtio_nodes(unsigned n, const int *irqs)
 {
-	(void)state;
-	const struct dt_mmio_device devs[] = {
-	    {"virtio,mmio", 0xD0000000, 0x200, 5, DT_IRQ_EDGE_RISING},
-	    {"virtio,mmio", 0xD0000200, 0x200, 6, DT_IRQ_LEVEL_HIGH},
-	};
-	build(1, 256 * MiB, devs, 2);
-	int node = -1, n = 0;
+	int node = -1;
+	unsigned i = 0;
 	while ((node = fdt_node_offset_by_compatible(blob, node, "virtio,mmio")) >= 0) {
 		int len;
 		const void *reg = fdt_getprop(blob, node, "reg", &len);
-		assert_int_equal(cell(reg, 1), devs[n].base);
-		assert_int_equal(cell(reg, 3), devs[n].size);
+		assert_int_equal(cell(reg, 1), VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_STRIDE);
+		assert_int_equal(cell(reg, 3), VIRTIO_MMIO_STRIDE);
 		const void *irq = fdt_getprop(blob, node, "interrupts", &len);
-		assert_int_equal(cell(irq, 0), devs[n].irq);
-		assert_int_equal(cell(irq, 1), devs[n].irq_type);
-		n++;
+		assert_int_equal(cell(irq, 0), irqs[i]);
+		assert_int_equal(cell(irq, 1), DT_IRQ_EDGE_RISING);
+		i++;
 	}
-	assert_int_equal(n, 2);
+	assert_int_equal(i, n);
+}
+
+static void test_mmio_devices(void **state)
+{
+	(void)state;
+	build_with(1, 256 * MiB, &(struct platform_spec){.nvirtio = 3});
+	check_virtio_nodes(3, (const int[]){16, 17, 18});
+	/* --virtio-cmdline: the free ISA IRQs instead, for kernels that know only the 8259s. */
+	build_with(1, 256 * MiB, &(struct platform_spec){.nvirtio = 2, .virtio_isa_irq = true});
+	check_virtio_nodes(2, (const int[]){5, 6});
+}
+
+/* The IDE channel only when asked for: command block and control port, IRQ 14. */
+static void test_ide_node(void **state)
+{
+	(void)state;
+	build(1, 256 * MiB);
+	assert_true(fdt_node_offset_by_compatible(blob, -1, "ata-generic") < 0);
+	build_with(1, 256 * MiB, &(struct platform_spec){.ide = true});
+	int node = fdt_node_offset_by_compatible(blob, -1, "ata-generic");
+	assert_true(node >= 0);
+	int len;
+	const void *reg = fdt_getprop(blob, node, "reg", &len);
+	assert_int_equal(len, 24);
+	assert_int_equal(cell(reg, 1), 0x1F0);
+	assert_int_equal(cell(reg, 2), 8);
+	assert_int_equal(cell(reg, 4), 0x3F6);
+	assert_int_equal(cell(reg, 5), 1);
+	const void *irq = fdt_getprop(blob, node, "interrupts", &len);
+	assert_int_equal(cell(irq, 0), 14);
 }
 
 static void test_pvpanic_node(void **state)
 {
 	(void)state;
-	build(1, 256 * MiB, NULL, 0);
+	build(1, 256 * MiB);
 	int node = fdt_node_offset_by_compatible(blob, -1, "qemu,pvpanic-mmio");
 	assert_true(node >= 0);
 	int len;
@@ -171,8 +206,9 @@ static void test_buffer_too_small(void **state)
 	(void)state;
 	struct guest_mem gm;
 	gm_layout(&gm, 256 * MiB);
-	struct dt_params p = {.ncpus = 64, .mem = &gm};
 	struct err err = {{0}};
+	assert_int_equal(platform_build(&plat, &(struct platform_spec){0}, &err), 0);
+	struct dt_params p = {.ncpus = 64, .mem = &gm, .platform = &plat};
 	uint8_t small[256];
 	assert_int_equal(dt_build(small, sizeof(small), &p, &err), -1);
 	assert_non_null(strstr(err.msg, "device tree"));
@@ -188,6 +224,7 @@ int main(void)
 	    cmocka_unit_test(test_interrupt_controllers),
 	    cmocka_unit_test(test_serial),
 	    cmocka_unit_test(test_mmio_devices),
+	    cmocka_unit_test(test_ide_node),
 	    cmocka_unit_test(test_pvpanic_node),
 	    cmocka_unit_test(test_buffer_too_small),
 	};

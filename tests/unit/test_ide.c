@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "devices/ide.h"
+#include "platform/layout.h"
 
 #define DISK_SIZE (4 << 20) /* 8192 sectors */
 #define NSECT	  (DISK_SIZE / 512)
@@ -53,7 +54,7 @@ static int setup_ro(void **state, bool ro)
 	bus_init(&f->pio, "pio");
 	ide_init(&f->ide, &f->disk, "SERIAL-42",
 		 (struct irq_line){.set_level = set_level, .ctx = f, .gsi = IDE_IRQ});
-	if (ide_register(&f->ide, &f->pio))
+	if (ide_register(&f->ide, &f->pio, IDE_CMD_BASE, IDE_CTL_PORT))
 		return -1;
 	*state = f;
 	return 0;
@@ -452,11 +453,13 @@ static void test_flush_and_32bit_data(void **state)
 static void test_reg_names(void **state)
 {
 	(void)state;
-	assert_string_equal(ide_reg_name(0x1F2, true), "sector count");
-	assert_string_equal(ide_reg_name(0x1F7, false), "status");
-	assert_string_equal(ide_reg_name(0x1F7, true), "command");
-	assert_string_equal(ide_reg_name(0x3F6, false), "alternate status");
-	assert_null(ide_reg_name(0x3F8, false));
+	assert_string_equal(ide_reg_name(false, 2, true), "sector count");
+	assert_string_equal(ide_reg_name(false, 7, false), "status");
+	assert_string_equal(ide_reg_name(false, 7, true), "command");
+	assert_string_equal(ide_reg_name(true, 0, false), "alternate status");
+	assert_string_equal(ide_reg_name(true, 0, true), "device control");
+	assert_null(ide_reg_name(false, 8, false));
+	assert_null(ide_reg_name(true, 1, false));
 }
 
 /*

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "devices/serial.h"
+#include "platform/layout.h"
 
 struct fix {
 	struct serial s;
@@ -182,7 +183,8 @@ static void test_loopback(void **state)
 	assert_int_equal(f->nsent, 0); /* not sent out */
 	assert_true(rd(f, UART_LSR) & UART_LSR_DR);
 	assert_int_equal(rd(f, UART_RBR), 0x55);
-	/* Overrun: a 17th byte into a full FIFO is lost and flagged, and the flag clears on read.
+	/*
+	 * Overrun: a 17th byte into a full FIFO is lost and flagged, and the flag clears on read.
 	 */
 	for (int i = 0; i < SERIAL_FIFO_SIZE + 1; i++)
 		wr(f, UART_THR, (uint8_t)i);

@@ -1,6 +1,7 @@
 #include "drivers/power.h"
 #include "arch/cpu.h"
 #include "arch/io.h"
+#include "guest_abi.h"
 
 #define I8042_STATUS	 0x64
 #define I8042_COMMAND	 0x64
@@ -9,7 +10,7 @@
 
 void power_exit(u8 status)
 {
-	outb(status, TEST_EXIT_PORT);
+	outb(status, KVMINI_TEST_EXIT_PORT);
 	/* Only a broken VMM gets here; stop rather than run on. */
 	halt_forever();
 }

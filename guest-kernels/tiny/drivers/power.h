@@ -4,8 +4,6 @@
 
 #include "lib/types.h"
 
-#define TEST_EXIT_PORT 0x501
-
 /* kvmini exits with exactly this status byte. */
 __attribute__((noreturn)) void power_exit(u8 status);
 

@@ -408,7 +408,8 @@ unsigned vnet_rx_poll(struct virtio_net *n, vnet_rx_fn fn, void *ctx)
 			if (!post_rx(n, buf))
 				posted++;
 		}
-		/* Without EVENT_IDX kick_prepare says yes whenever kicks are on: only after adding.
+		/*
+		 * Without EVENT_IDX kick_prepare says yes whenever kicks are on: only after adding.
 		 */
 		if (posted && vq_kick_prepare(&n->rxq))
 			vq_notify(&n->rxq);

@@ -24,7 +24,8 @@ int cmdline_get(const char *key, char *buf, size_t size)
 	const char *val = NULL;
 	size_t vlen = 0;
 
-	/* Scan every word so a later "key=" overrides an earlier one, as appending does in Linux.
+	/*
+	 * Scan every word so a later "key=" overrides an earlier one, as appending does in Linux.
 	 */
 	for (const char *p = cmdline; *p;) {
 		while (is_space(*p))

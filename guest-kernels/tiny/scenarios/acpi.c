@@ -81,7 +81,8 @@ int scenario_acpi(struct boot_params *bp)
 	u64 off = 0;
 	if (cmdline_get_u64("poweroff", &off) < 0 || !off)
 		return 0;
-	/* Name(\_S5, Package(){ByteConst typ, ...}): NameOp '\' "_S5_" PackageOp len count 0x0A typ
+	/*
+	 * Name(\_S5, Package(){ByteConst typ, ...}): NameOp '\' "_S5_" PackageOp len count 0x0A typ
 	 */
 	for (u32 i = 36; i + 10 <= dlen; i++)
 		if (!memcmp(dsdt + i, "_S5_", 4) && dsdt[i + 4] == 0x12 && dsdt[i + 7] == 0x0A) {

@@ -15,9 +15,9 @@
 #include "drivers/watchdog.h"
 #include "lib/heap.h"
 #include "lib/printf.h"
+#include "guest_abi.h"
 
-#define MARKER_PORT 0x510
-#define WINDOW	    1
+#define WINDOW 1
 
 struct xreq {
 	struct vblk_req req;
@@ -93,7 +93,7 @@ int scenario_blk_exits(struct boot_params *bp)
 	kicks0 = kicks(b, false);
 	skipped0 = kicks(b, true);
 	watchdog_arm(60000 + (u32)(count / 10)); /* armed outside the window */
-	outb(WINDOW, MARKER_PORT);
+	outb(WINDOW, KVMINI_MARKER_PORT);
 	for (u64 i = 0, k = 0; i < count && failed == ~0ULL;) {
 		if (burst) {
 			unsigned m = count - i < burst ? (unsigned)(count - i) : (unsigned)burst;
@@ -124,7 +124,7 @@ int scenario_blk_exits(struct boot_params *bp)
 		if (reqs[j].busy && !check(b, &reqs[j], (u32)size))
 			failed = count;
 	}
-	outb(0, MARKER_PORT);
+	outb(0, KVMINI_MARKER_PORT);
 	watchdog_stop();
 
 	if (failed != ~0ULL) {

@@ -29,10 +29,10 @@
 #include "lib/heap.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "guest_abi.h"
 
-#define MARKER_PORT	   0x510
 #define WINDOW		   1
-#define WINDOW_CALIBRATION 255
+#define WINDOW_CALIBRATION KVMINI_MARKER_CALIBRATION
 #define MAX_BYTES	   (VBLK_MAX_BYTES) /* per request: 256 KiB */
 #define MAX_TOTAL	   (64ULL << 20)    /* all requests' data is kept in RAM */
 
@@ -152,9 +152,9 @@ int scenario_exits(struct boot_params *bp)
 			return fail("warm-up read %llu of sector %llu+%u", i, pos[0], nsec);
 	}
 	watchdog_arm(60000 + (u32)(count / 10)); /* armed outside the window */
-	outb(WINDOW_CALIBRATION, MARKER_PORT);
-	outb(0, MARKER_PORT);
-	outb(WINDOW, MARKER_PORT);
+	outb(WINDOW_CALIBRATION, KVMINI_MARKER_PORT);
+	outb(0, KVMINI_MARKER_PORT);
+	outb(WINDOW, KVMINI_MARKER_PORT);
 	for (u64 i = 0; i < count; i++) {
 		u8 *p = data + i * size;
 
@@ -176,7 +176,7 @@ int scenario_exits(struct boot_params *bp)
 			}
 		}
 	}
-	outb(0, MARKER_PORT);
+	outb(0, KVMINI_MARKER_PORT);
 	watchdog_stop();
 
 	if (failed != ~0ULL) {
