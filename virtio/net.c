@@ -197,15 +197,16 @@ static bool deliver(struct virtio_net *n, struct virtq *vq, struct virtq_elem *e
 	uint16_t heads[NET_MAX_CHAINS];
 	uint32_t lens[NET_MAX_CHAINS];
 	uint8_t *num_buffers[2] = {NULL, NULL};
-	unsigned chains = 0;
+	uint16_t chains = 0;
 	size_t off = 0;
 	while (off < n->rx_len) {
 		if (chains == NET_MAX_CHAINS) { /* buffers too small for this frame */
-			vq->last_avail -= chains;
+			virtq_unpop(vq, chains);
 			return drop_frame(n, vq, heads, 0);
 		}
 		if (virtq_pop(vq, e) <= 0) {
-			vq->last_avail -= chains; /* give back what we took, completing nothing */
+			/* Give back what we took, completing nothing. */
+			virtq_unpop(vq, chains);
 			return false;
 		}
 		heads[chains] = e->head;
@@ -215,7 +216,7 @@ static bool deliver(struct virtio_net *n, struct virtq *vq, struct virtq_elem *e
 		if (e->nout || (chains == 1 && e->in_len < NET_HDR_LEN))
 			return drop_frame(n, vq, heads, chains);
 		if (!merge && e->in_len < n->rx_len) {
-			virtq_unpop(vq); /* fine for a smaller frame; this one is dropped */
+			virtq_unpop(vq, 1); /* fine for a smaller frame; this one is dropped */
 			return drop_frame(n, vq, heads, 0);
 		}
 		size_t take = n->rx_len - off < e->in_len ? n->rx_len - off : e->in_len;
