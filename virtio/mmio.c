@@ -423,15 +423,24 @@ static const struct reg_rule *control_access(uint64_t offset, unsigned size)
 	return size == 4 && !(offset & 3) ? reg_rule(offset) : NULL;
 }
 
+/*
+ * A read of the device's config space, at any offset and of any size: an access wholly
+ * inside it reads the bytes as the device holds them; one that reaches past its end reads
+ * all 0 (data is zeroed already). No lock: the bytes never change while the guest runs.
+ */
+static void read_config(const struct virtio_mmio *t, uint64_t off, void *data, unsigned size)
+{
+	uint32_t len = t->ops->config_size;
+	if (off < len && size <= len - off)
+		memcpy(data, (const uint8_t *)t->ops->config(t->dev) + off, size);
+}
+
 static void mmio_read(void *opaque, uint64_t offset, void *data, unsigned size)
 {
 	struct virtio_mmio *t = opaque;
 	memset(data, 0, size);
 	if (offset >= VIRTIO_MMIO_CONFIG) {
-		/* Bytes wholly inside the config space read as they are; anything else as 0. */
-		uint64_t off = offset - VIRTIO_MMIO_CONFIG;
-		if (off < t->ops->config_size && size <= t->ops->config_size - off)
-			t->ops->config_read(t->dev, (uint32_t)off, data, size);
+		read_config(t, offset - VIRTIO_MMIO_CONFIG, data, size);
 		return;
 	}
 	const struct reg_rule *r = control_access(offset, size);

@@ -34,10 +34,10 @@ static uint64_t net_features(void *dev)
 	return f;
 }
 
-static void net_config_read(void *dev, uint32_t offset, void *data, unsigned size)
+static const void *net_config(void *dev)
 {
 	struct virtio_net *n = dev;
-	memcpy(data, (const uint8_t *)&n->config + offset, size);
+	return &n->config;
 }
 
 static int net_activate(void *dev, uint64_t features)
@@ -273,7 +273,7 @@ const struct virtio_device_ops virtio_net_ops = {
     .device_id = VIRTIO_ID_NET,
     .config_size = sizeof(struct virtio_net_config),
     .features = net_features,
-    .config_read = net_config_read,
+    .config = net_config,
     .activate = net_activate,
     .handle_queue = net_handle_queue,
     .reset = net_reset,
