@@ -57,13 +57,15 @@ void virtio_mmio_needs_reset(struct virtio_mmio *t, const char *why)
 }
 
 /*
- * Kick accounting without a second source of truth: every guest write to QueueNotify adds 1
- * to the queue's eventfd, and whoever reads the eventfd adds what it read to q->notifies.
- * A sampler (exit statistics, from another thread) must not swallow a kick the worker still
+ * Of `kicks` just read from q's eventfd, counts those not counted before and returns how many
+ * that is. Callers hold count_lock.
+ *
+ * Kick accounting has no second source of truth: every guest write to QueueNotify adds 1 to
+ * the queue's eventfd, and whoever reads the eventfd adds what it read to q->notifies. A
+ * sampler (exit statistics, from another thread) must not swallow a kick the worker still
  * needs to see, so it puts back what it read and remembers it as already counted
- * (q->credited); the worker's next read subtracts that. Both under count_lock.
+ * (q->credited); the worker's next read subtracts that.
  */
-/* Counts what was read from the eventfd but not counted before; returns that. count_lock. */
 static uint64_t count_kicks(struct virtio_mmio_queue *q, uint64_t kicks)
 {
 	uint64_t fresh = kicks > q->credited ? kicks - q->credited : 0;

@@ -275,8 +275,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				static const unsigned sizes[] = {1, 2, 4, 8};
 				uint64_t off = a16 % (VIRTIO_MMIO_SIZE + 8);
 				unsigned sz = sizes[a[0] % 4];
-				if (off + sz >
-				    VIRTIO_MMIO_SIZE) /* the bus delivers only what fits */
+				/* The bus delivers only accesses that fit in the device. */
+				if (off + sz > VIRTIO_MMIO_SIZE)
 					break;
 				if (a[1] & 1)
 					virtio_mmio_bus_ops.write(&t, off, &v64, sz);
@@ -323,10 +323,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (take(&in, a, 1) && is_net) {
 				uint8_t frame[NET_HDR_LEN + 255] = {0};
 				size_t n = NET_HDR_LEN + a[0];
-				if (send(net_sock[1], frame, n, MSG_DONTWAIT) < 0) {
-					/* the backend's queue is full: the frame is lost, as on a
-					 * tap */
-				}
+				/* Into a full backend queue the frame is lost, as on a tap. */
+				(void)send(net_sock[1], frame, n, MSG_DONTWAIT);
 			}
 			break;
 		case OP_SETTLE:
