@@ -63,11 +63,11 @@ void tap_close(struct tap *t)
 	t->fd = -1;
 }
 
-static ssize_t tap_recv(void *be, const struct iovec *iov, unsigned iovcnt)
+static ssize_t tap_recv(void *be, void *buf, size_t len)
 {
 	struct tap *t = be;
 	for (;;) {
-		ssize_t r = readv(t->fd, iov, (int)iovcnt);
+		ssize_t r = read(t->fd, buf, len);
 		if (r > 0)
 			return r;
 		if (r == 0)

@@ -23,10 +23,10 @@
 struct net_backend_ops {
 	const char *kind; /* names the backend in messages: "read from the tap failed" */
 	/*
-	 * Reads one waiting frame into iov, which has room for the largest. Returns its length,
+	 * Reads one waiting frame into buf, which has room for the largest. Returns its length,
 	 * 0 when no frame waits, or -errno when the backend failed (-EPIPE: it has gone).
 	 */
-	ssize_t (*recv)(void *be, const struct iovec *iov, unsigned iovcnt);
+	ssize_t (*recv)(void *be, void *buf, size_t len);
 	/*
 	 * Writes one frame from iov (iovcnt <= IOV_MAX). Returns 0, or -errno: -EAGAIN when the
 	 * backend's queue is full, -EIO when its link is down (this frame is lost, the backend
@@ -55,7 +55,8 @@ struct tap {
 
 /*
  * The tap as a backend (be is a struct tap). It works on any descriptor that moves one frame
- * per read or write: tests use it on a SOCK_SEQPACKET socket, with offloads false.
+ * per read or write: tests use it on a SOCK_SEQPACKET socket, with offloads false. Its system
+ * calls on the data path are read, writev and poll, all the net workers' sandbox allows.
  */
 extern const struct net_backend_ops tap_backend_ops;
 

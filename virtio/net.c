@@ -125,9 +125,8 @@ static void tx(struct virtio_net *n, struct virtq *vq, struct virtq_elem *e)
 /* Reads one frame from the backend into rx_buf; false when there is none (or it broke). */
 static bool read_frame(struct virtio_net *n)
 {
-	const struct iovec buf = {.iov_base = n->rx_buf, .iov_len = NET_HDR_LEN + NET_MAX_FRAME};
 	for (;;) {
-		ssize_t r = n->be_ops->recv(n->be, &buf, 1);
+		ssize_t r = n->be_ops->recv(n->be, n->rx_buf, NET_HDR_LEN + NET_MAX_FRAME);
 		if (r < 0)
 			backend_failed(n, "read from", (int)-r);
 		if (r <= 0)

@@ -360,10 +360,10 @@ struct script_be {
 	uint64_t offload_features;
 };
 
-static ssize_t script_recv(void *be, const struct iovec *iov, unsigned iovcnt)
+static ssize_t script_recv(void *be, void *buf, size_t len)
 {
-	(void)iov;
-	(void)iovcnt;
+	(void)buf;
+	(void)len;
 	return ((struct script_be *)be)->recv_rc;
 }
 
