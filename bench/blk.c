@@ -201,8 +201,8 @@ static int setup_driver(struct driver *d, struct virtio_blk *blk, unsigned poll_
 	memset(d, 0, sizeof(*d));
 	d->poll = poll_us != 0;
 	if (gm_alloc(&d->gm, RAM) ||
-	    virtio_mmio_init(&d->t, &virtio_blk_ops, blk, &d->gm, VIRTIO_MMIO_BASE, VIRTIO_FIRST_GSI, 1, QSIZE, poll_us,
-			     &err) ||
+	    virtio_mmio_init(&d->t, &virtio_blk_ops, blk, &d->gm, VIRTIO_MMIO_BASE,
+			     VIRTIO_FIRST_GSI, 1, QSIZE, poll_us, &err) ||
 	    virtio_mmio_spawn_workers(&d->t, confined ? confine_worker : NULL, &sandbox, &err)) {
 		fprintf(stderr, "bench: set-up failed\n");
 		return -1;

@@ -369,9 +369,10 @@ int main(void)
 	struct guest g;
 	memset(&g, 0, sizeof(g));
 	struct virtio_net net;
-	if (gm_alloc(&g.gm, RAM) || virtio_net_init(&net, tap.fd, &tap, TAP, NULL, 1500) ||
-	    virtio_mmio_init(&g.t, &virtio_net_ops, &net, &g.gm, VIRTIO_MMIO_BASE, VIRTIO_FIRST_GSI, 2, QSIZE, 0,
-			     &err) ||
+	if (gm_alloc(&g.gm, RAM) ||
+	    virtio_net_init(&net, &tap_backend_ops, &tap, TAP, NULL, 1500) ||
+	    virtio_mmio_init(&g.t, &virtio_net_ops, &net, &g.gm, VIRTIO_MMIO_BASE, VIRTIO_FIRST_GSI,
+			     2, QSIZE, 0, &err) ||
 	    virtio_mmio_spawn_workers(&g.t, NULL, NULL, &err)) {
 		fprintf(stderr, "bench/net: set-up failed\n");
 		return 1;

@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -61,7 +63,74 @@ void tap_close(struct tap *t)
 	t->fd = -1;
 }
 
-int tap_set_offload(struct tap *t, unsigned tun_flags)
+static ssize_t tap_recv(void *be, void *buf, size_t len)
 {
-	return ioctl(t->fd, TUNSETOFFLOAD, tun_flags) < 0 ? -errno : 0;
+	struct tap *t = be;
+	for (;;) {
+		ssize_t r = read(t->fd, buf, len);
+		if (r > 0)
+			return r;
+		if (r == 0)
+			return -EPIPE; /* end of file: the other end is gone */
+		if (errno == EINTR)
+			continue;
+		return errno == EAGAIN ? 0 : -errno;
+	}
 }
+
+static int tap_send(void *be, const struct iovec *iov, unsigned iovcnt)
+{
+	struct tap *t = be;
+	for (;;) {
+		if (writev(t->fd, iov, (int)iovcnt) >= 0)
+			return 0;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+static void tap_wait_writable(void *be, int timeout_ms)
+{
+	struct tap *t = be;
+	struct pollfd p = {.fd = t->fd, .events = POLLOUT};
+	poll(&p, 1, timeout_ms);
+}
+
+static int tap_rx_fd(void *be)
+{
+	struct tap *t = be;
+	return t->fd;
+}
+
+static bool tap_offloads(void *be)
+{
+	struct tap *t = be;
+	return t->offloads;
+}
+
+#define F(bit) (1ULL << (bit))
+
+/* Segmentation offloads need checksum offload (virtio 1.2, 5.1.3.1; TUNSETOFFLOAD too). */
+static int tap_set_offload(void *be, uint64_t features)
+{
+	struct tap *t = be;
+	unsigned tun = 0;
+	if (features & F(VIRTIO_NET_F_GUEST_CSUM)) {
+		tun |= TUN_F_CSUM;
+		if (features & F(VIRTIO_NET_F_GUEST_TSO4))
+			tun |= TUN_F_TSO4;
+		if (features & F(VIRTIO_NET_F_GUEST_TSO6))
+			tun |= TUN_F_TSO6;
+	}
+	return ioctl(t->fd, TUNSETOFFLOAD, tun) < 0 ? -errno : 0;
+}
+
+const struct net_backend_ops tap_backend_ops = {
+    .kind = "tap",
+    .recv = tap_recv,
+    .send = tap_send,
+    .wait_writable = tap_wait_writable,
+    .rx_fd = tap_rx_fd,
+    .offloads = tap_offloads,
+    .set_offload = tap_set_offload,
+};

@@ -20,10 +20,10 @@ static uint64_t blk_features(void *dev)
 	return f;
 }
 
-static void blk_config_read(void *dev, uint32_t offset, void *data, unsigned size)
+static const void *blk_config(void *dev)
 {
 	struct virtio_blk *b = dev;
-	memcpy(data, (const uint8_t *)&b->config + offset, size);
+	return &b->config;
 }
 
 static int blk_activate(void *dev, uint64_t features)
@@ -199,7 +199,7 @@ const struct virtio_device_ops virtio_blk_ops = {
     .device_id = VIRTIO_ID_BLOCK,
     .config_size = sizeof(struct virtio_blk_config),
     .features = blk_features,
-    .config_read = blk_config_read,
+    .config = blk_config,
     .activate = blk_activate,
     .handle_queue = blk_handle_queue,
     .reset = blk_reset,

@@ -13,11 +13,16 @@
 struct virtio_device_ops {
 	const char *name;
 	uint32_t device_id; /* VIRTIO_ID_* */
-	uint32_t config_size;
 	/* Device-specific feature bits offered (the transport adds VERSION_1 and ring features). */
 	uint64_t (*features)(void *dev);
-	/* Config space; the transport has bounds-checked offset and size. */
-	void (*config_read)(void *dev, uint32_t offset, void *data, unsigned size);
+	/*
+	 * The device-specific config space: config_size bytes at config(dev), which the
+	 * transport serves to the driver as they are, read-only. The device fills them in before
+	 * the guest runs and never changes them after, so they are read without a lock. config
+	 * may be NULL when config_size is 0.
+	 */
+	uint32_t config_size;
+	const void *(*config)(void *dev);
 	/* At DRIVER_OK with the final features; non-zero refuses (DEVICE_NEEDS_RESET). */
 	int (*activate)(void *dev, uint64_t features);
 	/*

@@ -57,13 +57,15 @@ void virtio_mmio_needs_reset(struct virtio_mmio *t, const char *why)
 }
 
 /*
- * Kick accounting without a second source of truth: every guest write to QueueNotify adds 1
- * to the queue's eventfd, and whoever reads the eventfd adds what it read to q->notifies.
- * A sampler (exit statistics, from another thread) must not swallow a kick the worker still
+ * Of `kicks` just read from q's eventfd, counts those not counted before and returns how many
+ * that is. Callers hold count_lock.
+ *
+ * Kick accounting has no second source of truth: every guest write to QueueNotify adds 1 to
+ * the queue's eventfd, and whoever reads the eventfd adds what it read to q->notifies. A
+ * sampler (exit statistics, from another thread) must not swallow a kick the worker still
  * needs to see, so it puts back what it read and remembers it as already counted
- * (q->credited); the worker's next read subtracts that. Both under count_lock.
+ * (q->credited); the worker's next read subtracts that.
  */
-/* Counts what was read from the eventfd but not counted before; returns that. count_lock. */
 static uint64_t count_kicks(struct virtio_mmio_queue *q, uint64_t kicks)
 {
 	uint64_t fresh = kicks > q->credited ? kicks - q->credited : 0;
@@ -423,15 +425,24 @@ static const struct reg_rule *control_access(uint64_t offset, unsigned size)
 	return size == 4 && !(offset & 3) ? reg_rule(offset) : NULL;
 }
 
+/*
+ * A read of the device's config space, at any offset and of any size: an access wholly
+ * inside it reads the bytes as the device holds them; one that reaches past its end reads
+ * all 0 (data is zeroed already). No lock: the bytes never change while the guest runs.
+ */
+static void read_config(const struct virtio_mmio *t, uint64_t off, void *data, unsigned size)
+{
+	uint32_t len = t->ops->config_size;
+	if (off < len && size <= len - off)
+		memcpy(data, (const uint8_t *)t->ops->config(t->dev) + off, size);
+}
+
 static void mmio_read(void *opaque, uint64_t offset, void *data, unsigned size)
 {
 	struct virtio_mmio *t = opaque;
 	memset(data, 0, size);
 	if (offset >= VIRTIO_MMIO_CONFIG) {
-		/* Bytes wholly inside the config space read as they are; anything else as 0. */
-		uint64_t off = offset - VIRTIO_MMIO_CONFIG;
-		if (off < t->ops->config_size && size <= t->ops->config_size - off)
-			t->ops->config_read(t->dev, (uint32_t)off, data, size);
+		read_config(t, offset - VIRTIO_MMIO_CONFIG, data, size);
 		return;
 	}
 	const struct reg_rule *r = control_access(offset, size);

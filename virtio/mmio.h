@@ -40,8 +40,11 @@ struct virtio_mmio_queue {
 	unsigned poll_us;	 /* 0: sleep until notified */
 	pthread_t thread;	 /* lives from virtio_mmio_spawn_workers() to destroy */
 	bool spawned;
-	bool running; /* a session is live (DRIVER_OK .. reset); set and cleared only by Status
-			 writes (under ctl_lock) and teardown */
+	/*
+	 * A session is live (DRIVER_OK .. reset): set and cleared only by Status writes (under
+	 * ctl_lock) and teardown.
+	 */
+	bool running;
 	/* The thread's parking place between sessions; see virtio/worker.c. */
 	pthread_mutex_t park_lock;
 	pthread_cond_t park_cond;

@@ -2,17 +2,12 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <linux/if_tun.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
-#include <unistd.h>
 
 #include <linux/virtio_ids.h>
-
-#include "devices/tap.h"
 
 #define F(bit) (1ULL << (bit))
 
@@ -34,25 +29,18 @@ static uint64_t net_features(void *dev)
 	return f;
 }
 
-static void net_config_read(void *dev, uint32_t offset, void *data, unsigned size)
+static const void *net_config(void *dev)
 {
 	struct virtio_net *n = dev;
-	memcpy(data, (const uint8_t *)&n->config + offset, size);
+	return &n->config;
 }
 
 static int net_activate(void *dev, uint64_t features)
 {
 	struct virtio_net *n = dev;
 	n->features = features;
-	unsigned tun = 0;
-	if (has(n, VIRTIO_NET_F_GUEST_CSUM)) {
-		tun |= TUN_F_CSUM;
-		if (has(n, VIRTIO_NET_F_GUEST_TSO4))
-			tun |= TUN_F_TSO4;
-		if (has(n, VIRTIO_NET_F_GUEST_TSO6))
-			tun |= TUN_F_TSO6;
-	}
-	if (n->tap && n->offloads && tap_set_offload(n->tap, tun))
+	/* The backend hands the guest only the offloaded frames its driver accepted. */
+	if (n->offloads && n->be_ops->set_offload(n->be, features))
 		return -1;
 	return 0;
 }
@@ -65,13 +53,13 @@ static void net_reset(void *dev)
 	n->tx_congested = false;
 }
 
-/* The tap went away or broke: say so once, then drop quietly. */
+/* The backend went away or broke: say so once, then drop quietly. op: "read from". */
 static void backend_failed(struct virtio_net *n, const char *op, int e)
 {
 	n->backend_dead = true;
 	if (!atomic_exchange(&n->error_reported, true)) {
-		snprintf(n->error, sizeof(n->error), "%s: %s failed: %s; network link down",
-			 n->name, op, strerror(e));
+		snprintf(n->error, sizeof(n->error), "%s: %s the %s failed: %s; network link down",
+			 n->name, op, n->be_ops->kind, strerror(e));
 		fprintf(stderr, "kvmini: %s\n", n->error);
 	}
 }
@@ -85,35 +73,33 @@ static size_t frame_limit(const struct virtio_net *n)
 	return (size_t)n->config.mtu + 14 + 4; /* Ethernet header and a VLAN tag */
 }
 
+#define TX_WAIT_MS 10 /* how long a frame may wait for room in a full backend */
+
 /*
- * One frame to the tap. A tap whose queue is full gets one short wait; if it is still full the
- * frame is dropped, and so is every frame after it, without waiting, until a write succeeds
- * again. So a backend that stops draining costs a queue worker at most ~10 ms per pass, and
- * never holds up a reset or shutdown that waits for the worker.
+ * One frame to the backend. A backend whose queue is full gets one short wait; if it is
+ * still full the frame is dropped, and so is every frame after it, without waiting, until a
+ * send succeeds again. So a backend that stops draining costs a queue worker at most
+ * TX_WAIT_MS per pass, and never holds up a reset or shutdown that waits for the worker.
  */
 static bool send_frame(struct virtio_net *n, const struct iovec *iov, unsigned cnt)
 {
-	for (int waited = 0;;) {
-		if (writev(n->fd, iov, (int)cnt) >= 0) {
-			n->tx_congested = false;
-			return true;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EIO)
-			return false; /* the tap's link is down: this frame is lost, not the device
-				       */
-		if (errno != EAGAIN) {
-			backend_failed(n, "write to the tap", errno);
-			return false;
-		}
-		if (n->tx_congested || waited) {
-			n->tx_congested = true;
-			return false;
-		}
-		struct pollfd p = {.fd = n->fd, .events = POLLOUT};
-		poll(&p, 1, 10);
-		waited = 1;
+	int rc = n->be_ops->send(n->be, iov, cnt);
+	if (rc == -EAGAIN && !n->tx_congested) {
+		n->be_ops->wait_writable(n->be, TX_WAIT_MS);
+		rc = n->be_ops->send(n->be, iov, cnt);
+	}
+	switch (rc) {
+	case 0:
+		n->tx_congested = false;
+		return true;
+	case -EAGAIN: /* still full: this frame and those after it go without waiting */
+		n->tx_congested = true;
+		return false;
+	case -EIO: /* the link is down: this frame is lost, not the device */
+		return false;
+	default:
+		backend_failed(n, "write to", -rc);
+		return false;
 	}
 }
 
@@ -136,22 +122,15 @@ static void tx(struct virtio_net *n, struct virtq *vq, struct virtq_elem *e)
 	}
 }
 
-/* Reads one frame from the tap into rx_buf; false when there is none (or the tap broke). */
+/* Reads one frame from the backend into rx_buf; false when there is none (or it broke). */
 static bool read_frame(struct virtio_net *n)
 {
 	for (;;) {
-		ssize_t r = read(n->fd, n->rx_buf, NET_HDR_LEN + NET_MAX_FRAME);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN)
-				backend_failed(n, "read from the tap", errno);
+		ssize_t r = n->be_ops->recv(n->be, n->rx_buf, NET_HDR_LEN + NET_MAX_FRAME);
+		if (r < 0)
+			backend_failed(n, "read from", (int)-r);
+		if (r <= 0)
 			return false;
-		}
-		if (r == 0) { /* end of file: the backend is gone */
-			backend_failed(n, "read from the tap", EPIPE);
-			return false;
-		}
 		if ((size_t)r <= NET_HDR_LEN) { /* a header with no frame: nothing to deliver */
 			atomic_fetch_add(&n->rx_dropped, 1);
 			continue;
@@ -197,15 +176,17 @@ static bool deliver(struct virtio_net *n, struct virtq *vq, struct virtq_elem *e
 	uint16_t heads[NET_MAX_CHAINS];
 	uint32_t lens[NET_MAX_CHAINS];
 	uint8_t *num_buffers[2] = {NULL, NULL};
-	unsigned chains = 0;
+	uint16_t chains = 0;
 	size_t off = 0;
 	while (off < n->rx_len) {
-		if (chains == NET_MAX_CHAINS) { /* buffers too small for this frame */
-			vq->last_avail -= chains;
+		if (chains == NET_MAX_CHAINS) {
+			/* Buffers too small for this frame: it is dropped, they go back for the next. */
+			virtq_unpop(vq, chains);
 			return drop_frame(n, vq, heads, 0);
 		}
 		if (virtq_pop(vq, e) <= 0) {
-			vq->last_avail -= chains; /* give back what we took, completing nothing */
+			/* Give back what we took, completing nothing. */
+			virtq_unpop(vq, chains);
 			return false;
 		}
 		heads[chains] = e->head;
@@ -215,7 +196,7 @@ static bool deliver(struct virtio_net *n, struct virtq *vq, struct virtq_elem *e
 		if (e->nout || (chains == 1 && e->in_len < NET_HDR_LEN))
 			return drop_frame(n, vq, heads, chains);
 		if (!merge && e->in_len < n->rx_len) {
-			virtq_unpop(vq); /* fine for a smaller frame; this one is dropped */
+			virtq_unpop(vq, 1); /* fine for a smaller frame; this one is dropped */
 			return drop_frame(n, vq, heads, 0);
 		}
 		size_t take = n->rx_len - off < e->in_len ? n->rx_len - off : e->in_len;
@@ -247,7 +228,7 @@ static void rx(struct virtio_net *n, struct virtq *vq, struct virtq_elem *e)
 			continue;
 		}
 		if (!deliver(n, vq, e))
-			return; /* no buffers: wait for the driver's kick, not the tap */
+			return; /* no buffers: wait for the driver's kick, not the backend */
 	}
 }
 
@@ -263,8 +244,8 @@ static void net_handle_queue(void *dev, unsigned q, struct virtq *vq, struct vir
 static int net_queue_fd(void *dev, unsigned q)
 {
 	struct virtio_net *n = dev;
-	/* Watch the tap only while a frame could go somewhere: never spin on it. */
-	return q == NET_RXQ && !n->rx_pending && !n->backend_dead ? n->fd : -1;
+	/* Watch the backend only while a frame could go somewhere: never spin on it. */
+	return q == NET_RXQ && !n->rx_pending && !n->backend_dead ? n->be_ops->rx_fd(n->be) : -1;
 }
 
 const struct virtio_device_ops virtio_net_ops = {
@@ -272,7 +253,7 @@ const struct virtio_device_ops virtio_net_ops = {
     .device_id = VIRTIO_ID_NET,
     .config_size = sizeof(struct virtio_net_config),
     .features = net_features,
-    .config_read = net_config_read,
+    .config = net_config,
     .activate = net_activate,
     .handle_queue = net_handle_queue,
     .reset = net_reset,
@@ -292,13 +273,13 @@ void virtio_net_derive_mac(const char *name, uint8_t mac[6])
 	mac[5] = (uint8_t)h;
 }
 
-int virtio_net_init(struct virtio_net *n, int fd, struct tap *tap, const char *name,
-		    const uint8_t *mac, unsigned mtu)
+int virtio_net_init(struct virtio_net *n, const struct net_backend_ops *be_ops, void *be,
+		    const char *name, const uint8_t *mac, unsigned mtu)
 {
 	memset(n, 0, sizeof(*n));
-	n->fd = fd;
-	n->tap = tap;
-	n->offloads = tap && tap->offloads;
+	n->be_ops = be_ops;
+	n->be = be;
+	n->offloads = be_ops->offloads(be);
 	n->name = name;
 	n->rx_buf = malloc(NET_HDR_LEN + NET_MAX_FRAME);
 	if (!n->rx_buf)

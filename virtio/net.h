@@ -1,8 +1,8 @@
 /*
- * virtio-net (virtio 1.2, section 5.1) over a tap. Queue 0 receives, queue 1 transmits, each
- * on its own worker thread: TX wakes on its kick, RX on the tap becoming readable and on the
- * driver adding buffers. A frame that cannot be delivered or sent is dropped and counted,
- * never a crash or a spin.
+ * virtio-net (virtio 1.2, section 5.1) over a network backend (devices/tap.h: the tap).
+ * Queue 0 receives, queue 1 transmits, each on its own worker thread: TX wakes on its kick,
+ * RX on the backend having a frame and on the driver adding buffers. A frame that cannot be
+ * delivered or sent is dropped and counted, never a crash or a spin.
  */
 #ifndef KVMINI_VIRTIO_NET_H
 #define KVMINI_VIRTIO_NET_H
@@ -13,6 +13,7 @@
 
 #include <linux/virtio_net.h>
 
+#include "devices/tap.h"
 #include "virtio/device.h"
 
 #define NET_RXQ	       0
@@ -22,12 +23,10 @@
 #define NET_MAX_FRAME  (65535 + 14) /* a GSO frame: IP's 64 KiB plus Ethernet */
 #define NET_MAX_CHAINS 64	    /* receive buffers one frame may span */
 
-struct tap;
-
 struct virtio_net {
-	int fd; /* the tap (or, in tests, a SOCK_SEQPACKET socket): one frame per read/write */
-	struct tap *tap;
-	bool offloads; /* the backend accepts TUNSETOFFLOAD */
+	const struct net_backend_ops *be_ops; /* the only way to the backend */
+	void *be;
+	bool offloads; /* the backend takes offloaded frames: GUEST_CSUM/TSO are offered */
 	const char *name;
 	struct virtio_net_config config;
 	uint64_t features; /* negotiated */
@@ -35,10 +34,10 @@ struct virtio_net {
 	/* Receive side, owned by the RX worker. */
 	uint8_t *rx_buf;
 	size_t rx_len;
-	bool rx_pending;   /* a frame read from the tap, waiting for guest buffers */
-	bool backend_dead; /* the tap failed (deleted?): stop using it */
-	bool
-	    tx_congested; /* TX worker: the tap stayed full; drop without waiting until it drains */
+	bool rx_pending;   /* a frame read from the backend, waiting for guest buffers */
+	bool backend_dead; /* the backend failed (tap deleted?): stop using it */
+	/* TX worker: the backend stayed full; drop without waiting until it drains. */
+	bool tx_congested;
 
 	atomic_ullong rx_frames, tx_frames, rx_bytes, tx_bytes;
 	atomic_ullong rx_dropped; /* frames the guest had no (or too small) buffers for */
@@ -49,9 +48,12 @@ struct virtio_net {
 
 extern const struct virtio_device_ops virtio_net_ops;
 
-/* fd is non-blocking; mac NULL derives a stable one from name; mtu 0 means 1500. */
-int virtio_net_init(struct virtio_net *n, int fd, struct tap *tap, const char *name,
-		    const uint8_t *mac, unsigned mtu);
+/*
+ * Over the backend be (e.g. &tap_backend_ops and a struct tap). mac NULL derives a stable one
+ * from name; mtu 0 means 1500. Returns 0, or -1 out of memory.
+ */
+int virtio_net_init(struct virtio_net *n, const struct net_backend_ops *be_ops, void *be,
+		    const char *name, const uint8_t *mac, unsigned mtu);
 void virtio_net_destroy(struct virtio_net *n);
 
 /* "02:6b:76:xx:xx:xx", a locally administered address that stays the same for a name. */

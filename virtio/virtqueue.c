@@ -177,9 +177,11 @@ int virtq_pop(struct virtq *vq, struct virtq_elem *elem)
 	return 1;
 }
 
-void virtq_unpop(struct virtq *vq)
+void virtq_unpop(struct virtq *vq, uint16_t n)
 {
-	vq->last_avail--;
+	/* Every chain popped is completed exactly once, so this many are still out. */
+	uint16_t outstanding = (uint16_t)(vq->last_avail - vq->used_idx);
+	vq->last_avail = (uint16_t)(vq->last_avail - (n < outstanding ? n : outstanding));
 }
 
 void virtq_push_batch(struct virtq *vq, const uint16_t *heads, const uint32_t *written, unsigned n)

@@ -81,8 +81,12 @@ int virtq_pop(struct virtq *vq, struct virtq_elem *elem);
  */
 void virtq_fail(struct virtq *vq, uint16_t head, enum virtq_error e);
 
-/* Gives back the chain just popped, untouched, as if it had not been taken (net RX). */
-void virtq_unpop(struct virtq *vq);
+/*
+ * Gives back the last n chains popped, uncompleted, as if they had not been taken: the next
+ * pops take them again, read and validated afresh (net RX, short of buffers for a frame).
+ * Only chains popped and not yet completed can be given back; n is capped at those.
+ */
+void virtq_unpop(struct virtq *vq, uint16_t n);
 
 /* Completes n chains and publishes them with one index update (a merged net frame). */
 void virtq_push_batch(struct virtq *vq, const uint16_t *heads, const uint32_t *written, unsigned n);

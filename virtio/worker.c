@@ -72,8 +72,8 @@ static void poll_ring(struct virtio_mmio_queue *q)
 	virtq_set_notify(&q->vq, false);
 	while (!stopping(q->t) && serviceable(q)) {
 		if (virtq_has_avail(&q->vq) && run_device(q)) {
-			virtq_set_notify(&q->vq,
-					 false); /* keep the event index away from the driver */
+			/* Chains were consumed: move the event index along, out of the driver's reach. */
+			virtq_set_notify(&q->vq, false);
 			deadline = now_ns() + budget;
 		} else if (now_ns() >= deadline) {
 			break;

@@ -151,8 +151,8 @@ static int plug_net(struct board *b, struct vm *vm, const struct net_opt *o, str
 	if (tap_open(&n->tap, o->tap, NET_HDR_LEN, err))
 		return KVMINI_EXIT_USAGE;
 	b->nnets++;
-	if (virtio_net_init(&n->net, n->tap.fd, &n->tap, n->tap.name, o->has_mac ? o->mac : NULL,
-			    o->mtu)) {
+	if (virtio_net_init(&n->net, &tap_backend_ops, &n->tap, n->tap.name,
+			    o->has_mac ? o->mac : NULL, o->mtu)) {
 		err_set(err, "out of memory");
 		return KVMINI_EXIT_FAILURE;
 	}

@@ -1,8 +1,9 @@
 /*
  * libFuzzer target for the virtio-net transmit path: the input is the guest's RAM (ring,
  * indirect tables, headers, frames) and a few set-up bytes; the real virtqueue and virtio-net
- * code send whatever they accept to /dev/null. Malformed chains must be dropped and counted,
- * each completed exactly once, and nothing read outside guest RAM (ASan/UBSan).
+ * code send whatever they accept through the tap backend to /dev/null. Malformed chains must
+ * be dropped and counted, each completed exactly once, and nothing read outside guest RAM
+ * (ASan/UBSan).
  */
 #include <assert.h>
 #include <fcntl.h>
@@ -19,19 +20,22 @@
 #define AVAIL	 0x2000
 #define USED	 0x3000
 
-/* byte 0: log2 queue size (mod 9); byte 1: bit 0 EVENT_IDX, bit 1 INDIRECT_DESC, bit 2
- * HOST_TSO4 (large frames allowed), bit 3 MRG_RXBUF; the input is also guest RAM from 0. */
+/*
+ * Byte 0: log2 queue size (mod 9); byte 1: bit 0 EVENT_IDX, bit 1 INDIRECT_DESC, bit 2
+ * HOST_TSO4 (large frames allowed), bit 3 MRG_RXBUF. The input is also guest RAM from 0.
+ */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct guest_mem gm;
 	static struct virtio_net net;
+	static struct tap sink; /* a "tap" that takes every frame */
 	static struct virtq_elem elem;
 	if (!gm.mapping) {
-		int fd = open("/dev/null", O_WRONLY | O_NONBLOCK);
-		if (gm_alloc(&gm, RAM_SIZE) || fd < 0 ||
-		    virtio_net_init(&net, fd, NULL, "fuzz", NULL, 1500))
+		sink.fd = open("/dev/null", O_WRONLY | O_NONBLOCK);
+		if (gm_alloc(&gm, RAM_SIZE) || sink.fd < 0 ||
+		    virtio_net_init(&net, &tap_backend_ops, &sink, "fuzz", NULL, 1500))
 			abort();
 	}
 	if (size < 2)

@@ -497,6 +497,29 @@ static void test_config_every_offset_and_size(void **state)
 	assert_memory_equal(&f->blk.config, &before, sizeof(before));
 }
 
+/* A device without config space (config_size 0, no config): every config access reads 0. */
+static void test_no_config_space(void **state)
+{
+	struct fix *f = *state;
+	struct virtio_device_ops ops = virtio_blk_ops;
+	ops.config_size = 0;
+	ops.config = NULL;
+	struct virtio_mmio t;
+	struct err err;
+	assert_int_equal(
+	    virtio_mmio_init(&t, &ops, &f->blk, &f->r.gm, BASE, 16, 1, BLK_QUEUE_SIZE, 0, &err), 0);
+	static const unsigned sizes[] = {1, 2, 4, 8};
+	for (uint64_t off = VIRTIO_MMIO_CONFIG; off + 8 <= VIRTIO_MMIO_SIZE; off++) {
+		for (size_t i = 0; i < 4; i++) {
+			uint8_t buf[8], zero[8] = {0};
+			memset(buf, 0xA5, sizeof(buf));
+			virtio_mmio_bus_ops.read(&t, off, buf, sizes[i]);
+			assert_memory_equal(buf, zero, sizes[i]);
+		}
+	}
+	virtio_mmio_destroy(&t);
+}
+
 /* Control registers take only aligned 32-bit accesses; any other reads 0 and changes nothing. */
 static void test_control_odd_accesses(void **state)
 {
@@ -696,6 +719,7 @@ int main(void)
 	    T(test_rearm_good_queue),
 	    T(test_needs_reset_refuses_status_bits),
 	    T(test_config_every_offset_and_size),
+	    T(test_no_config_space),
 	    T(test_control_odd_accesses),
 	    cmocka_unit_test_setup_teardown(test_reset_while_worker_runs, setup_polling, teardown),
 	    cmocka_unit_test_setup_teardown(test_needs_reset_stops_every_queue, setup_two_queues,

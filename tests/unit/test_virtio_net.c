@@ -1,8 +1,9 @@
 /*
- * virtio-net on fake rings with a SOCK_SEQPACKET socket standing in for the tap (one frame
- * per message, like a tap fd): the header passes through, MRG_RXBUF spreads a frame over
- * several buffers, and malformed chains, missing buffers and oversized frames are dropped,
- * counted and survived.
+ * virtio-net on fake rings over the tap backend with a SOCK_SEQPACKET socket standing in for
+ * the tap (one frame per message, like a tap fd): the header passes through, MRG_RXBUF spreads
+ * a frame over several buffers, and malformed chains, missing buffers and oversized frames
+ * are dropped, counted and survived. A scripted backend checks the rest of the backend
+ * contract: a link that is down, a backend that fails, offloads.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,7 +34,8 @@ struct fix {
 	struct virtq rxq, txq;
 	struct virtq_elem elem;
 	struct virtio_net net;
-	int peer; /* the host side of the "tap" */
+	struct tap tap; /* the device's side of a socket pair, as a tap */
+	int peer;	/* the host side of the "tap" */
 };
 
 static int setup_features(void **state, uint64_t features)
@@ -42,9 +44,10 @@ static int setup_features(void **state, uint64_t features)
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv))
 		return -1;
+	f->tap = (struct tap){.fd = sv[0]};
 	f->peer = sv[1];
 	if (fr_init(&f->rx, QSIZE) || fr_init(&f->tx, QSIZE) ||
-	    virtio_net_init(&f->net, sv[0], NULL, "tap-test", NULL, 1500))
+	    virtio_net_init(&f->net, &tap_backend_ops, &f->tap, "tap-test", NULL, 1500))
 		return -1;
 	f->net.features = features;
 	if (virtq_init(&f->rxq, &f->rx.gm, QSIZE, FR_DESC, FR_AVAIL, FR_USED, false, true) ||
@@ -75,7 +78,7 @@ static int setup_tso(void **state)
 static int teardown(void **state)
 {
 	struct fix *f = *state;
-	close(f->net.fd);
+	close(f->tap.fd);
 	close(f->peer);
 	virtio_net_destroy(&f->net);
 	fr_free(&f->rx);
@@ -144,7 +147,7 @@ static void test_tx_backend_full_drops_quickly(void **state)
 {
 	struct fix *f = *state;
 	uint8_t junk[HDR + 1000] = {0};
-	while (send(f->net.fd, junk, sizeof(junk), MSG_DONTWAIT) > 0) /* fill the "tap" */
+	while (send(f->tap.fd, junk, sizeof(junk), MSG_DONTWAIT) > 0) /* fill the "tap" */
 		;
 	for (uint16_t d = 0; d < QSIZE - 1; d += 2)
 		post_tx(f, d, 60, false);
@@ -279,7 +282,7 @@ static void test_rx_partial_buffers_given_back(void **state)
 	post_rx(f, 2, 512);
 	run_rx(f);
 	assert_int_equal(fr_used_idx(&f->rx), 3);
-	assert_int_equal(virtio_net_ops.queue_fd(&f->net, NET_RXQ), f->net.fd);
+	assert_int_equal(virtio_net_ops.queue_fd(&f->net, NET_RXQ), f->tap.fd);
 }
 
 static void test_rx_nomrg_too_small(void **state)
@@ -345,6 +348,167 @@ static void test_backend_gone(void **state)
 	assert_int_equal(fr_used_idx(&f->tx), 1);
 	assert_int_equal(atomic_load(&f->net.tx_dropped), 1);
 	assert_non_null(strstr(f->net.error, "tap-test"));
+}
+
+/* A scripted backend: each call answers as the test says and is counted. */
+struct script_be {
+	int send_rc;
+	ssize_t recv_rc;
+	bool offloads;
+	int offload_rc;
+	unsigned sends, waits, offload_calls;
+	uint64_t offload_features;
+};
+
+static ssize_t script_recv(void *be, void *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+	return ((struct script_be *)be)->recv_rc;
+}
+
+static int script_send(void *be, const struct iovec *iov, unsigned iovcnt)
+{
+	(void)iov;
+	(void)iovcnt;
+	struct script_be *s = be;
+	s->sends++;
+	return s->send_rc;
+}
+
+static void script_wait_writable(void *be, int timeout_ms)
+{
+	(void)timeout_ms;
+	((struct script_be *)be)->waits++;
+}
+
+static int script_rx_fd(void *be)
+{
+	(void)be;
+	return 99;
+}
+
+static bool script_offloads(void *be)
+{
+	return ((struct script_be *)be)->offloads;
+}
+
+static int script_set_offload(void *be, uint64_t features)
+{
+	struct script_be *s = be;
+	s->offload_calls++;
+	s->offload_features = features;
+	return s->offload_rc;
+}
+
+static const struct net_backend_ops script_ops = {
+    .kind = "script",
+    .recv = script_recv,
+    .send = script_send,
+    .wait_writable = script_wait_writable,
+    .rx_fd = script_rx_fd,
+    .offloads = script_offloads,
+    .set_offload = script_set_offload,
+};
+
+/* f's device again, over the scripted backend be. */
+static void use_script(struct fix *f, struct script_be *be)
+{
+	virtio_net_destroy(&f->net);
+	assert_int_equal(virtio_net_init(&f->net, &script_ops, be, "script-test", NULL, 1500), 0);
+	f->net.features = MRG;
+}
+
+/* A link that is down loses the frame, not the backend: the next frame goes out. */
+static void test_tx_link_down(void **state)
+{
+	struct fix *f = *state;
+	struct script_be be = {.send_rc = -EIO};
+	use_script(f, &be);
+	post_tx(f, 0, 60, false);
+	run_tx(f);
+	assert_int_equal(atomic_load(&f->net.tx_dropped), 1);
+	assert_false(f->net.backend_dead);
+	assert_int_equal(be.waits, 0);
+	be.send_rc = 0;
+	post_tx(f, 2, 60, false);
+	run_tx(f);
+	assert_int_equal(atomic_load(&f->net.tx_frames), 1);
+	assert_int_equal(fr_used_idx(&f->tx), 2);
+}
+
+/* A full backend: one wait for the first frame, none for those after, until a send works. */
+static void test_tx_congestion_waits_once(void **state)
+{
+	struct fix *f = *state;
+	struct script_be be = {.send_rc = -EAGAIN};
+	use_script(f, &be);
+	for (uint16_t d = 0; d < 8; d += 2)
+		post_tx(f, d, 60, false);
+	run_tx(f);
+	assert_int_equal(be.waits, 1);
+	assert_int_equal(be.sends, 4 + 1); /* the first frame tried twice */
+	assert_true(f->net.tx_congested);
+	assert_int_equal(atomic_load(&f->net.tx_dropped), 4);
+	be.send_rc = 0;
+	post_tx(f, 8, 60, false);
+	run_tx(f);
+	assert_false(f->net.tx_congested);
+	assert_int_equal(be.waits, 1);
+	assert_int_equal(atomic_load(&f->net.tx_frames), 1);
+}
+
+/* A send that fails otherwise ends the backend: said once, then every frame is dropped. */
+static void test_tx_backend_fails(void **state)
+{
+	struct fix *f = *state;
+	struct script_be be = {.send_rc = -ENOBUFS};
+	use_script(f, &be);
+	post_tx(f, 0, 60, false);
+	post_tx(f, 2, 60, false);
+	run_tx(f);
+	assert_true(f->net.backend_dead);
+	assert_int_equal(be.sends, 1); /* the second frame never reached it */
+	assert_int_equal(atomic_load(&f->net.tx_dropped), 2);
+	assert_int_equal(fr_used_idx(&f->tx), 2);
+	assert_non_null(strstr(f->net.error, "script-test: write to the script failed"));
+}
+
+/* A receive that fails ends the backend too; RX stops watching it. */
+static void test_rx_backend_fails(void **state)
+{
+	struct fix *f = *state;
+	struct script_be be = {.recv_rc = -EIO};
+	use_script(f, &be);
+	assert_int_equal(virtio_net_ops.queue_fd(&f->net, NET_RXQ), 99);
+	post_rx(f, 1, 1536);
+	run_rx(f);
+	assert_true(f->net.backend_dead);
+	assert_int_equal(virtio_net_ops.queue_fd(&f->net, NET_RXQ), -1);
+	assert_int_equal(fr_used_idx(&f->rx), 0);
+	assert_non_null(strstr(f->net.error, "read from the script failed"));
+}
+
+/* Guest offloads are offered only over a backend that takes them, and given it at activation. */
+static void test_offloads(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t guest =
+	    F(VIRTIO_NET_F_GUEST_CSUM) | F(VIRTIO_NET_F_GUEST_TSO4) | F(VIRTIO_NET_F_GUEST_TSO6);
+	struct script_be be = {.offloads = true};
+	use_script(f, &be);
+	assert_int_equal(virtio_net_ops.features(&f->net) & guest, guest);
+	uint64_t feat = MRG | F(VIRTIO_NET_F_GUEST_CSUM) | F(VIRTIO_NET_F_GUEST_TSO4);
+	assert_int_equal(virtio_net_ops.activate(&f->net, feat), 0);
+	assert_int_equal(be.offload_calls, 1);
+	assert_int_equal(be.offload_features, feat);
+	be.offload_rc = -EINVAL; /* the backend refuses: so does the device */
+	assert_int_not_equal(virtio_net_ops.activate(&f->net, feat), 0);
+	struct script_be plain = {.offloads = false};
+	use_script(f, &plain);
+	assert_int_equal(virtio_net_ops.features(&f->net) & guest, 0);
+	assert_int_equal(virtio_net_ops.activate(&f->net, MRG), 0);
+	assert_int_equal(plain.offload_calls, 0);
 }
 
 /* Counts the device's passes over a queue, to see a worker that spins. */
@@ -475,7 +639,8 @@ static void test_config_and_mac(void **state)
 {
 	struct fix *f = *state;
 	struct virtio_net_config c;
-	virtio_net_ops.config_read(&f->net, 0, &c, sizeof(c));
+	assert_int_equal(virtio_net_ops.config_size, sizeof(c));
+	memcpy(&c, virtio_net_ops.config(&f->net), sizeof(c));
 	assert_int_equal(c.status, VIRTIO_NET_S_LINK_UP);
 	assert_int_equal(c.mtu, 1500);
 	uint8_t a[6], b[6];
@@ -508,6 +673,11 @@ int main(void)
 	    T(test_rx_oversize),
 	    T(test_rx_malformed_chain),
 	    T(test_backend_gone),
+	    T(test_tx_link_down),
+	    T(test_tx_congestion_waits_once),
+	    T(test_tx_backend_fails),
+	    T(test_rx_backend_fails),
+	    T(test_offloads),
 	    T(test_rx_short_of_buffers_sleeps),
 	    T(test_halted_rx_does_not_spin),
 	    T(test_config_and_mac),

@@ -411,6 +411,41 @@ static void test_event_idx_notify(void **state)
 	assert_false(vring_need_event(ev, 2 + QSIZE, 2 + QSIZE - 1));
 }
 
+/*
+ * Chains given back are taken again, in order, read afresh from the ring; only chains popped
+ * and not yet completed can be given back.
+ */
+static void test_unpop(void **state)
+{
+	struct fix *f = *state;
+	for (uint16_t d = 0; d < 3; d++) {
+		fr_desc(&f->r, d, FR_DATA + d * 0x100, 0x100, VRING_DESC_F_WRITE, 0);
+		fr_publish(&f->r, d);
+	}
+	assert_int_equal(virtq_pop(&f->vq, &f->elem), 1);
+	virtq_push(&f->vq, f->elem.head, 0); /* chain 0 completed: never given back */
+	assert_int_equal(virtq_pop(&f->vq, &f->elem), 1);
+	assert_int_equal(virtq_pop(&f->vq, &f->elem), 1);
+	assert_false(virtq_has_avail(&f->vq));
+	virtq_unpop(&f->vq, 2);
+	assert_true(virtq_has_avail(&f->vq));
+	assert_int_equal(fr_used_idx(&f->r), 1); /* nothing completed by giving back */
+	/* The driver rewrites chain 1 meanwhile: the device sees what is there now. */
+	fr_desc(&f->r, 1, FR_DATA + 0x1000, 0x40, VRING_DESC_F_WRITE, 0);
+	assert_int_equal(virtq_pop(&f->vq, &f->elem), 1);
+	assert_int_equal(f->elem.head, 1);
+	assert_int_equal(f->elem.in_len, 0x40);
+	assert_int_equal(virtq_pop(&f->vq, &f->elem), 1);
+	assert_int_equal(f->elem.head, 2);
+	/* Asked for more than is out (two), only those two come back, not the completed one. */
+	virtq_unpop(&f->vq, 5);
+	assert_int_equal(f->vq.last_avail, 1);
+	virtq_unpop(&f->vq, 0);
+	assert_int_equal(f->vq.last_avail, 1);
+	assert_int_equal(virtq_pop(&f->vq, &f->elem), 1);
+	assert_int_equal(f->elem.head, 1);
+}
+
 static void test_push_batch(void **state)
 {
 	struct fix *f = *state;
@@ -473,6 +508,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_event_idx_interrupts, setup_event_idx, teardown),
 	    T(test_notify_flags),
 	    cmocka_unit_test_setup_teardown(test_event_idx_notify, setup_event_idx, teardown),
+	    T(test_unpop),
 	    T(test_push_batch),
 	    cmocka_unit_test(test_iov_copy),
 	};
