@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "tools/exit_report.h"
 #include "vmrun.h"
 
 static struct vm_result res;
@@ -55,17 +56,13 @@ static void run(const char *cmdline, const char *disk_opts, const char *extra)
 /* The value of key in the window's raw (net=0) --exit-stats line; -1 when absent. */
 static long long window(unsigned id, const char *key)
 {
-	char head[64], pat[64];
-	snprintf(head, sizeof(head), "exit-stats: window=%u net=0 ", id);
-	const char *line = strstr(res.err, head);
-	if (!line)
-		fail_msg("no '%s' line in:\n%s", head, res.err);
-	size_t len = strcspn(line, "\n");
-	snprintf(pat, sizeof(pat), " %s=", key);
-	const char *p = strstr(line, pat);
-	if (!p || p > line + len)
-		return -1;
-	return strtoll(p + strlen(pat), NULL, 10);
+	char name[16];
+	struct exit_report r;
+	uint64_t v;
+	snprintf(name, sizeof(name), "%u", id);
+	if (!exit_report_find(res.err, name, false, &r))
+		fail_msg("%s in:\n%s", r.why, res.err);
+	return exit_report_get(&r, key, &v) ? (long long)v : -1;
 }
 
 static void test_one_read_one_notify(void **state)

@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "pattern.h"
+#include "tools/exit_report.h"
 #include "vmrun.h"
 
 #define DISK_SECTORS 2048 /* 1 MiB images */
@@ -227,38 +228,34 @@ static void test_errors(void **s)
 /* ---- exact exit counts ---- */
 
 /* The value of key in an --exit-stats line; -1 when the line lacks it. */
-static long long stat_in(const char *line, const char *key)
+static long long stat_in(const struct exit_report *line, const char *key)
 {
-	char pat[96];
-	snprintf(pat, sizeof(pat), " %s=", key);
-	const char *end = strchr(line, '\n'), *p = strstr(line, pat);
-	if (!p || (end && p > end))
-		return -1;
-	return strtoll(p + strlen(pat), NULL, 10);
+	uint64_t v;
+	return exit_report_get(line, key, &v) ? (long long)v : -1;
 }
 
-/* Window 1's line net of the calibration window (net=1) in kvmini's stderr. */
-static const char *net_line(const char *err)
+/* Window 1's line net of the calibration window (net=1) in kvmini's stderr, parsed. */
+static const struct exit_report *net_line(const char *err)
 {
-	const char *line = strstr(err, "exit-stats: window=1 net=1 ");
-	if (!line)
-		fail_msg("no 'window=1 net=1' line (calibration window missing?):\n%s", err);
-	return line;
+	static struct exit_report line;
+	if (!exit_report_find(err, "1", true, &line))
+		fail_msg("%s (calibration window missing?):\n%s", line.why, err);
+	return &line;
 }
 
 struct want {
 	long long user, pio, mmio, ide, ide_ctl, vblk, notifies, requests;
 };
 
-static void expect_stat(const char *line, const char *key, long long want)
+static void expect_stat(const struct exit_report *line, const char *key, long long want)
 {
 	long long got = stat_in(line, key);
 	if (want == -1 ? got != -1 : got != want)
-		fail_msg("%s is %lld, want %lld in:\n%.*s", key, got, want,
-			 (int)strcspn(line, "\n"), line);
+		fail_msg("%s is %lld, want %lld in:\n%.*s", key, got, want, (int)line->line_len,
+			 line->line);
 }
 
-static void expect_counts(const char *line, const struct want *w)
+static void expect_counts(const struct exit_report *line, const struct want *w)
 {
 	expect_stat(line, "user.exits", w->user);
 	expect_stat(line, "user.pio", w->pio);
@@ -278,13 +275,13 @@ static void expect_counts(const char *line, const struct want *w)
 	long long kvm = stat_in(line, "kvm.exits");
 	if (kvm != -1 && kvm < w->user)
 		fail_msg("kvm.exits %lld < user.exits %lld:\n%.*s", kvm, w->user,
-			 (int)strcspn(line, "\n"), line);
+			 (int)line->line_len, line->line);
 }
 
 static char xdisk[256]; /* the image the exit tests share */
 
 /* `test=exits ...` on the shared image, through --ide or --disk SPEC; returns its net line. */
-static const char *run_exits(const char *words, bool ide, const char *disk_opts)
+static const struct exit_report *run_exits(const char *words, bool ide, const char *disk_opts)
 {
 	char cmdline[256], spec[300];
 	snprintf(cmdline, sizeof(cmdline), "test=exits %s", words);
@@ -360,7 +357,8 @@ static void test_exits_vblk(void **s)
 	expect_counts(run_exits("dev=vblk op=read size=512 count=1", false, NULL), &v);
 	expect_counts(run_exits("dev=vblk op=read size=4096 count=1", false, NULL), &v);
 	const struct want vp = {2, 0, 2, -1, -1, 2, -1, 1};
-	const char *line = run_exits("dev=vblk op=read size=4096 count=1", false, ",poll=200");
+	const struct exit_report *line =
+	    run_exits("dev=vblk op=read size=4096 count=1", false, ",poll=200");
 	expect_counts(line, &vp);
 	long long notifies = stat_in(line, "virtio.notifies");
 	if (notifies < 0 || notifies > 1)
@@ -449,7 +447,7 @@ static void test_trace_matches_counts(void **s)
 	}
 	if (strncmp(p, "OUT    0x510      <- 0x00 ", 26))
 		fail_msg("window 1 does not end with the marker's close:\n%.200s", p);
-	const char *line = net_line(e);
+	const struct exit_report *line = net_line(e);
 	assert_int_equal(lines, stat_in(line, "user.exits"));
 	assert_int_equal(ide, stat_in(line, "pio.ide@1f0"));
 	assert_int_equal(ctl, stat_in(line, "pio.ide-ctl@3f6"));
