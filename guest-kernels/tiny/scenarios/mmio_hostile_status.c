@@ -90,10 +90,8 @@ void mh_case_features_not_offered(void)
 void mh_case_clear_after_driver_ok(void)
 {
 	const char *name = "status write clearing bits after DRIVER_OK";
-	const char *err = vblk_init(mh_blk);
+	const char *err = mh_live();
 
-	if (!err)
-		err = mh_prime();
 	if (mh_setup_failed(name, err))
 		return;
 	wr(VIRTIO_MMIO_STATUS, S_ACK | S_DRIVER);
@@ -108,10 +106,8 @@ void mh_case_clear_after_driver_ok(void)
 void mh_case_clear_and_add_failed(void)
 {
 	const char *name = "status write clearing a bit and adding FAILED";
-	const char *err = vblk_init(mh_blk);
+	const char *err = mh_live();
 
-	if (!err)
-		err = mh_prime();
 	if (mh_setup_failed(name, err))
 		return;
 	wr(VIRTIO_MMIO_STATUS, (S_LIVE & ~S_FEATURES_OK) | S_FAILED);
