@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "tools/exit_report.h"
 
 #define IMAGE_MIB  64
 #define TIMEOUT_MS 120000
@@ -136,24 +137,6 @@ static int run(char *const argv[], char *out, size_t outsz, char *err, size_t er
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-/* `key=value` from a line of --exit-stats output. */
-static bool field(const char *line, const char *key, uint64_t *v)
-{
-	char pat[64];
-	snprintf(pat, sizeof(pat), " %s=", key);
-	const char *p = strstr(line, pat);
-	if (!p)
-		return false;
-	*v = strtoull(p + strlen(pat), NULL, 10);
-	return true;
-}
-
-static const char *find_line(const char *text, const char *prefix)
-{
-	const char *p = strstr(text, prefix);
-	return p;
-}
-
 static void copy_file(const char *from, const char *to)
 {
 	int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -226,21 +209,21 @@ static void run_one(const char *kvmini, const char *kernel, const char *dir, siz
 	static char out[1 << 16], err[1 << 16];
 	int st = run(argv, out, sizeof(out), err, sizeof(err));
 	struct result *r = &results[w][p];
-	const char *line = find_line(err, "exit-stats: window=1 net=1");
-	const char *sum = find_line(out, "exits: ");
-	if (st != 0 || !line || !sum) {
+	struct exit_report rep;
+	bool have = exit_report_find(err, "1", true, &rep);
+	const char *sum = strstr(out, "exits: ");
+	if (st != 0 || !have || !sum) {
 		fprintf(stderr,
-			"exit-compare: %s via %s failed (status %d)\n--- guest:\n%s--- kvmini:\n%s",
-			l->name, pa->name, st, out, err);
+			"exit-compare: %s via %s failed (status %d%s%s)\n--- guest:\n%s--- "
+			"kvmini:\n%s",
+			l->name, pa->name, st, have ? "" : "; ", rep.why, out, err);
 		exit(1);
 	}
-	char one[4096];
-	snprintf(one, sizeof(one), "%.*s", (int)(strchrnul(line, '\n') - line), line);
-	r->have_kvm = field(one, "kvm.exits", &r->kvm_exits);
-	r->have_insn = field(one, "kvm.insn_emulation", &r->insn) && r->insn > 0;
-	field(one, "user.exits", &r->user_exits);
-	field(one, "virtio.notifies", &r->notifies);
-	field(one, "time_us", &r->time_us);
+	r->have_kvm = exit_report_get(&rep, "kvm.exits", &r->kvm_exits);
+	r->have_insn = exit_report_get(&rep, "kvm.insn_emulation", &r->insn) && r->insn > 0;
+	exit_report_get(&rep, "user.exits", &r->user_exits);
+	exit_report_get(&rep, "virtio.notifies", &r->notifies);
+	exit_report_get(&rep, "time_us", &r->time_us);
 	const char *c = strstr(sum, "checksum=");
 	if (!c)
 		die("guest printed no checksum:\n%s", out);

@@ -29,16 +29,11 @@
 
 #include <cmocka.h>
 
+#include "core/clock.h"
+
 /* The tiny guest's flood pattern and checksum (scenarios/net_flood.c). */
 #define PATTERN_A 0x9e3779b97f4a7c15ULL
 #define PATTERN_B 0xbf58476d1ce4e5b9ULL
-
-long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 /* ---- the host side of the namespace ---- */
 

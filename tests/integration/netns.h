@@ -15,9 +15,6 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-/* CLOCK_MONOTONIC in milliseconds. */
-long long now_ms(void);
-
 /*
  * cmocka set-up for each test (s unused): a network namespace of its own (unshare), with IPv6
  * off by default so the guest sees less chatter. Returns 0, or -1 if unshare failed.

@@ -65,21 +65,77 @@ void write_image(const char *path, const uint8_t *buf, size_t len)
 
 void make_image(const char *path, uint64_t sectors)
 {
+	make_pattern_image(path, sectors, BG_SEED, 0, sectors - 1);
+}
+
+uint32_t make_pattern_image(const char *path, uint64_t sectors, uint64_t seed, uint64_t first,
+			    uint64_t last)
+{
 	uint8_t *buf = malloc(sectors * SECTOR);
 	assert_non_null(buf);
 	fill_pattern(buf, BG_SEED, 0, sectors - 1);
+	fill_pattern(buf, seed, first, last);
 	write_image(path, buf, sectors * SECTOR);
+	uint32_t sum = checksum_bytes(buf, first * SECTOR, (last + 1) * SECTOR);
 	free(buf);
+	return sum;
 }
 
-int scratch_make(char *dir, size_t len, const char *tag)
+uint32_t check_image(const char *path, uint64_t first, uint64_t last, uint64_t seed)
 {
-	snprintf(dir, len, "/tmp/kvmini-%s-XXXXXX", tag);
-	return mkdtemp(dir) ? 0 : -1;
+	size_t len;
+	uint8_t *img = read_image(path, &len);
+	for (size_t i = 0; i < len; i++) {
+		uint64_t s = i / SECTOR;
+		uint32_t off = (uint32_t)(i % SECTOR);
+		uint64_t want_seed = s >= first && s <= last ? seed : BG_SEED;
+		if (img[i] != pattern_byte(want_seed, s, off))
+			fail_msg("%s: sector %llu offset %u is 0x%02x, want 0x%02x (seed %llu)",
+				 path, (unsigned long long)s, off, img[i],
+				 pattern_byte(want_seed, s, off), (unsigned long long)want_seed);
+	}
+	uint32_t c = checksum_bytes(img, first * SECTOR, (last + 1) * SECTOR);
+	free(img);
+	return c;
 }
 
-int scratch_remove(const char *dir)
+void expect_untouched(const char *path)
 {
+	check_image(path, 1, 0, 0); /* an empty range */
+}
+
+int blank_image(char *path, size_t len, const char *tag)
+{
+	snprintf(path, len, "/tmp/kvmini-%s-XXXXXX", tag);
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return -1;
+	int err = ftruncate(fd, 1 << 20);
+	close(fd);
+	return err ? -1 : 0;
+}
+
+static char scratch[64];
+
+int scratch_make(const char *tag)
+{
+	snprintf(scratch, sizeof(scratch), "/tmp/kvmini-%s-XXXXXX", tag);
+	return mkdtemp(scratch) ? 0 : -1;
+}
+
+const char *scratch_dir(void)
+{
+	return scratch;
+}
+
+void scratch_path(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/%s", scratch, name);
+}
+
+int scratch_remove(void)
+{
+	const char *dir = scratch;
 	DIR *d = opendir(dir);
 	if (d) {
 		struct dirent *e;

@@ -27,9 +27,39 @@ void write_image(const char *path, const uint8_t *buf, size_t len);
 /* A new image of `sectors`, every byte the background pattern. */
 void make_image(const char *path, uint64_t sectors);
 
-/* A scratch directory for a test binary's images ("/tmp/kvmini-<tag>-XXXXXX"), and its removal
- * with every file in it. Return 0 or -1, as cmocka group set-up wants. */
-int scratch_make(char *dir, size_t len, const char *tag);
-int scratch_remove(const char *dir);
+/*
+ * A new image of `sectors` holding seed's pattern over sectors [first, last] and the
+ * background everywhere else. Returns the guest's checksum of the range.
+ */
+uint32_t make_pattern_image(const char *path, uint64_t sectors, uint64_t seed, uint64_t first,
+			    uint64_t last);
+
+/*
+ * The image at path holds seed's pattern over sectors [first, last] and the background
+ * everywhere else, byte for byte (or the current test fails). Returns the guest's checksum of
+ * the range.
+ */
+uint32_t check_image(const char *path, uint64_t first, uint64_t last, uint64_t seed);
+
+/* Every byte of the image at path is still the background make_image wrote. */
+void expect_untouched(const char *path);
+
+/*
+ * A new 1 MiB image of zeros, "/tmp/kvmini-<tag>-XXXXXX", its name in path (64 bytes are
+ * plenty), for a test that needs a disk but not its data. Returns 0 or -1, as cmocka set-up
+ * wants.
+ */
+int blank_image(char *path, size_t len, const char *tag);
+
+/*
+ * The suite's scratch directory for its images ("/tmp/kvmini-<tag>-XXXXXX"), and its removal
+ * with every file in it: cmocka group set-up and tear-down, returning 0 or -1.
+ */
+int scratch_make(const char *tag);
+int scratch_remove(void);
+
+/* The scratch directory, and the path of a file name in it. */
+const char *scratch_dir(void);
+void scratch_path(char *buf, size_t len, const char *name);
 
 #endif

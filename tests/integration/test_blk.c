@@ -22,83 +22,10 @@
 #include <cmocka.h>
 #include <libfdt.h>
 
+#include "guest.h"
 #include "pattern.h"
-#include "vmrun.h"
 
 #define DISK_SECTORS 2048 /* 1 MiB images unless a test says otherwise */
-
-static char tmpdir[64];
-static struct vm_result res;
-
-static void path_in_tmp(char *buf, size_t len, const char *name)
-{
-	snprintf(buf, len, "%s/%s", tmpdir, name);
-}
-
-/* The guest's checksum of [first, last] as stored in buf. */
-static uint32_t checksum(const uint8_t *buf, uint64_t first, uint64_t last)
-{
-	return checksum_bytes(buf, first * SECTOR, (last + 1) * SECTOR);
-}
-
-/*
- * The image holds `seed`'s pattern over [first, last] and the background everywhere else,
- * byte for byte. Returns the checksum of the range.
- */
-static uint32_t check_image(const char *path, uint64_t first, uint64_t last, uint64_t seed)
-{
-	size_t len;
-	uint8_t *img = read_image(path, &len);
-	for (size_t i = 0; i < len; i++) {
-		uint64_t s = i / SECTOR;
-		uint32_t off = (uint32_t)(i % SECTOR);
-		uint64_t want_seed = s >= first && s <= last ? seed : BG_SEED;
-		if (img[i] != pattern_byte(want_seed, s, off))
-			fail_msg("%s: sector %llu offset %u is 0x%02x, want 0x%02x (seed %llu)",
-				 path, (unsigned long long)s, off, img[i],
-				 pattern_byte(want_seed, s, off), (unsigned long long)want_seed);
-	}
-	uint32_t c = checksum(img, first, last);
-	free(img);
-	return c;
-}
-
-/* Every byte still the background the image was made with. */
-static void expect_untouched(const char *path)
-{
-	check_image(path, 1, 0, 0); /* an empty range */
-}
-
-static void expect_out(const char *needle)
-{
-	if (!strstr(res.out, needle))
-		fail_msg("guest output lacks '%s'; it was:\n%s\nstderr:\n%s", needle, res.out,
-			 res.err);
-}
-
-static void expect_status(int status)
-{
-	if (res.timed_out)
-		fail_msg("timed out; output:\n%s\nstderr:\n%s", res.out, res.err);
-	if (res.status != status)
-		fail_msg("exit status %d, expected %d\nstdout:\n%s\nstderr:\n%s", res.status,
-			 status, res.out, res.err);
-}
-
-/* Runs the tiny guest with cmdline and up to four --disk specs (NULL-terminated list). */
-static void run_guest(const char *cmdline, const char *const *disks, const char *extra)
-{
-	const char *argv[24] = {KVMINI_BIN, "run", "--kernel", TINY_BZIMAGE, "--cmdline", cmdline};
-	int n = 6;
-	for (; disks && *disks && n < 20; disks++) {
-		argv[n++] = "--disk";
-		argv[n++] = *disks;
-	}
-	if (extra)
-		argv[n++] = extra;
-	argv[n] = NULL;
-	vmrun(argv, NULL, &res);
-}
 
 static void expect_rw_line(const char *who, int disk, uint64_t first, uint64_t last, uint32_t sum)
 {
@@ -113,14 +40,13 @@ static void guest_writes(const char *name, const char *disk_opts, const char *wo
 			 uint64_t last, uint64_t seed, const char *extra)
 {
 	char img[256], spec[320], cmdline[256];
-	path_in_tmp(img, sizeof(img), name);
+	scratch_path(img, sizeof(img), name);
 	make_image(img, DISK_SECTORS);
 	snprintf(spec, sizeof(spec), "%s%s", img, disk_opts);
 	snprintf(cmdline, sizeof(cmdline), "test=blk-rw sectors=%llu-%llu seed=%llu %s",
 		 (unsigned long long)first, (unsigned long long)last, (unsigned long long)seed,
 		 words);
-	const char *disks[] = {spec, NULL};
-	run_guest(cmdline, disks, extra);
+	run_guest(cmdline, "--disk", spec, extra, NULL);
 	expect_status(0);
 	uint32_t sum = check_image(img, first, last, seed);
 	expect_rw_line("blk-rw", 0, first, last, sum);
@@ -138,25 +64,16 @@ static void test_guest_pattern_in_image(void **s)
 static void test_host_pattern_read(void **s)
 {
 	(void)s;
-	char img[256], cmdline[128];
-	path_in_tmp(img, sizeof(img), "b.img");
-	size_t len = DISK_SECTORS * SECTOR;
-	uint8_t *buf = malloc(len);
-	assert_non_null(buf);
-	fill_pattern(buf, BG_SEED, 0, DISK_SECTORS - 1);
-	fill_pattern(buf, 23, 100, 499);
-	write_image(img, buf, len);
-	uint32_t sum = checksum(buf, 100, 499);
-	free(buf);
+	char img[256];
+	scratch_path(img, sizeof(img), "b.img");
+	uint32_t sum = make_pattern_image(img, DISK_SECTORS, 23, 100, 499);
 
-	snprintf(cmdline, sizeof(cmdline), "test=blk-read sectors=100-499 seed=23 qd=3");
-	const char *disks[] = {img, NULL};
-	run_guest(cmdline, disks, NULL);
+	run_guest("test=blk-read sectors=100-499 seed=23 qd=3", "--disk", img, NULL);
 	expect_status(0);
 	expect_rw_line("blk-read", 0, 100, 499, sum);
 
 	/* The wrong seed must be noticed: the guest really compares. */
-	run_guest("test=blk-read sectors=100-499 seed=24", disks, NULL);
+	run_guest("test=blk-read sectors=100-499 seed=24", "--disk", img, NULL);
 	expect_status(1);
 	expect_out("blk-read: disk 0: mismatch at sector 100 offset 0");
 	unlink(img);
@@ -167,13 +84,12 @@ static void test_two_disks(void **s)
 {
 	(void)s;
 	char a[256], b[256], spec_b[300];
-	path_in_tmp(a, sizeof(a), "c0.img");
-	path_in_tmp(b, sizeof(b), "c1.img");
+	scratch_path(a, sizeof(a), "c0.img");
+	scratch_path(b, sizeof(b), "c1.img");
 	make_image(a, DISK_SECTORS);
 	make_image(b, 2 * DISK_SECTORS);
 	snprintf(spec_b, sizeof(spec_b), "%s,serial=second", b);
-	const char *disks[] = {a, spec_b, NULL};
-	run_guest("test=blk-rw sectors=50-349 seed=40 qd=2", disks, NULL);
+	run_guest("test=blk-rw sectors=50-349 seed=40 qd=2", "--disk", a, "--disk", spec_b, NULL);
 	expect_status(0);
 	expect_rw_line("blk-rw", 0, 50, 349, check_image(a, 50, 349, 40));
 	expect_rw_line("blk-rw", 1, 50, 349, check_image(b, 50, 349, 41));
@@ -186,29 +102,22 @@ static void test_ro_disk(void **s)
 {
 	(void)s;
 	char img[256], spec[300];
-	path_in_tmp(img, sizeof(img), "d.img");
+	scratch_path(img, sizeof(img), "d.img");
 	make_image(img, DISK_SECTORS);
-	size_t len0, len1;
-	uint8_t *before = read_image(img, &len0);
 	snprintf(spec, sizeof(spec), "%s,ro", img);
-	const char *disks[] = {spec, NULL};
 
-	run_guest("test=blk-ro", disks, NULL);
+	run_guest("test=blk-ro", "--disk", spec, NULL);
 	expect_status(0);
 	expect_out("blk-ro: disk 0: RO offered, write -> IOERR, read ok, data unchanged\n");
-	run_guest("test=blk-id", disks, NULL);
+	run_guest("test=blk-id", "--disk", spec, NULL);
 	expect_status(0);
 	expect_out("ro 1\n");
 	/* An ordinary writer on it fails at its first write. */
-	run_guest("test=blk-rw sectors=0-15", disks, NULL);
+	run_guest("test=blk-rw sectors=0-15", "--disk", spec, NULL);
 	expect_status(1);
 	expect_out("blk-rw: disk 0: write of sectors 0+8: status 1 (IOERR)");
 
-	uint8_t *after = read_image(img, &len1);
-	assert_int_equal(len0, len1);
-	assert_memory_equal(before, after, len0);
-	free(before);
-	free(after);
+	expect_untouched(img);
 	unlink(img);
 }
 
@@ -217,14 +126,10 @@ static void test_flush_then_sigkill(void **s)
 {
 	(void)s;
 	char img[256];
-	path_in_tmp(img, sizeof(img), "e.img");
+	scratch_path(img, sizeof(img), "e.img");
 	make_image(img, DISK_SECTORS);
-	const char *argv[] = {
-	    KVMINI_BIN,	  "run",       "--kernel",
-	    TINY_BZIMAGE, "--cmdline", "test=blk-flush-wait sectors=0-700 seed=77 qd=4",
-	    "--disk",	  img,	       NULL};
 	struct vm_bg vm;
-	vm_bg_start(argv, &vm);
+	start_guest(&vm, "test=blk-flush-wait sectors=0-700 seed=77 qd=4", "--disk", img, NULL);
 	bool flushed = vm_bg_wait_for(&vm, "blk-flush-wait: flushed", VMRUN_TIMEOUT_MS);
 	int status = vm_bg_stop(&vm, SIGKILL);
 	if (!flushed)
@@ -238,11 +143,10 @@ static void test_flush_then_sigkill(void **s)
 static void hostile(const char *words)
 {
 	char img[256], cmdline[128];
-	path_in_tmp(img, sizeof(img), "f.img");
+	scratch_path(img, sizeof(img), "f.img");
 	make_image(img, 64);
 	snprintf(cmdline, sizeof(cmdline), "test=blk-hostile %s", words);
-	const char *disks[] = {img, NULL};
-	run_guest(cmdline, disks, "--verbose");
+	run_guest(cmdline, "--disk", img, "--verbose", NULL);
 	expect_status(0);
 	if (strstr(res.out, "FAIL"))
 		fail_msg("a hostile case failed:\n%s", res.out);
@@ -282,14 +186,13 @@ static void test_hostile_polling_no_event_idx(void **s)
 static void mmio_hostile(const char *disk_opts, const char *words)
 {
 	char img[256], spec[300], cmdline[160], summary[64];
-	path_in_tmp(img, sizeof(img), "m.img");
+	scratch_path(img, sizeof(img), "m.img");
 	make_image(img, 64);
 	snprintf(spec, sizeof(spec), "%s%s", img, disk_opts);
 	/* The guest checks config space against this capacity and sector 0 against this seed. */
 	snprintf(cmdline, sizeof(cmdline), "test=mmio-hostile capacity=64 seed=%d %s", BG_SEED,
 		 words);
-	const char *disks[] = {spec, NULL};
-	run_guest(cmdline, disks, "--verbose");
+	run_guest(cmdline, "--disk", spec, "--verbose", NULL);
 	expect_status(0);
 	/* Not just "FAIL": ok lines may name the FAILED status bit. */
 	if (strstr(res.out, ": FAIL ("))
@@ -329,34 +232,21 @@ static void test_blk_id(void **s)
 {
 	(void)s;
 	char a[256], b[256], spec_a[300], spec_c[300];
-	path_in_tmp(a, sizeof(a), "g0.img");
-	path_in_tmp(b, sizeof(b), "g1.img");
+	scratch_path(a, sizeof(a), "g0.img");
+	scratch_path(b, sizeof(b), "g1.img");
 	make_image(a, DISK_SECTORS);
 	make_image(b, 100);
 	snprintf(spec_a, sizeof(spec_a), "%s,serial=my-disk-01", a);
 	snprintf(spec_c, sizeof(spec_c), "%s,ro,serial=12345678901234567890", b);
-	const char *disks2[] = {spec_a, b, NULL};
-	run_guest("test=blk-id", disks2, NULL);
+	run_guest("test=blk-id", "--disk", spec_a, "--disk", b, NULL);
 	expect_status(0);
 	expect_out("blk-id: disk 0 serial 'my-disk-01' capacity 2048 ro 0\n");
 	expect_out("blk-id: disk 1 serial 'kvmini-vdb' capacity 100 ro 0\n");
-	const char *disks3[] = {spec_c, NULL};
-	run_guest("test=blk-id", disks3, NULL);
+	run_guest("test=blk-id", "--disk", spec_c, NULL);
 	expect_status(0);
 	expect_out("blk-id: disk 0 serial '12345678901234567890' capacity 100 ro 1\n");
 	unlink(a);
 	unlink(b);
-}
-
-/* The cells of a property, big-endian in the blob. */
-static void expect_cells(const void *fdt, int node, const char *name, const uint32_t *want, int n)
-{
-	int len;
-	const fdt32_t *v = fdt_getprop(fdt, node, name, &len);
-	assert_non_null(v);
-	assert_int_equal(len, n * 4);
-	for (int i = 0; i < n; i++)
-		assert_int_equal(fdt32_to_cpu(v[i]), want[i]);
 }
 
 /*
@@ -367,47 +257,18 @@ static void test_dtb_and_cmdline(void **s)
 {
 	(void)s;
 	char a[256], b[256], dtb[256];
-	path_in_tmp(a, sizeof(a), "h0.img");
-	path_in_tmp(b, sizeof(b), "h1.img");
-	path_in_tmp(dtb, sizeof(dtb), "h.dtb");
+	scratch_path(a, sizeof(a), "h0.img");
+	scratch_path(b, sizeof(b), "h1.img");
+	scratch_path(dtb, sizeof(dtb), "h.dtb");
 	make_image(a, 16);
 	make_image(b, 16);
-	const char *argv[] = {KVMINI_BIN,	  "run",
-			      "--kernel",	  TINY_BZIMAGE,
-			      "--cmdline",	  "test=hello",
-			      "--disk",		  a,
-			      "--disk",		  b,
-			      "--dump-dtb",	  dtb,
-			      "--virtio-cmdline", NULL};
-	vmrun(argv, NULL, &res);
+	run_guest("test=hello", "--disk", a, "--disk", b, "--dump-dtb", dtb, "--virtio-cmdline",
+		  NULL);
 	expect_status(0);
 	expect_out("cmdline: test=hello virtio_mmio.device=512@0xd0000000:5 "
 		   "virtio_mmio.device=512@0xd0000200:6\n");
 	expect_out("dt:   virtio_mmio@d0000000\n");
-
-	size_t len;
-	uint8_t *blob = read_image(dtb, &len);
-	assert_int_equal(fdt_check_header(blob), 0);
-	int ioapic = fdt_node_offset_by_compatible(blob, -1, "intel,ce4100-ioapic");
-	assert_true(ioapic >= 0);
-	uint32_t ioapic_phandle = fdt_get_phandle(blob, ioapic);
-	assert_true(ioapic_phandle != 0);
-	const char *names[] = {"/virtio_mmio@d0000000", "/virtio_mmio@d0000200"};
-	for (unsigned i = 0; i < 2; i++) {
-		int node = fdt_path_offset(blob, names[i]);
-		if (node < 0)
-			fail_msg("no %s in the device tree", names[i]);
-		assert_int_equal(fdt_node_check_compatible(blob, node, "virtio,mmio"), 0);
-		const uint32_t reg[] = {0, 0xd0000000 + 0x200 * i, 0, 0x200};
-		expect_cells(blob, node, "reg", reg, 4);
-		const uint32_t irq[] = {5 + i, 3}; /* edge rising: what an irqfd delivers */
-		expect_cells(blob, node, "interrupts", irq, 2);
-		const uint32_t parent[] = {ioapic_phandle};
-		expect_cells(blob, node, "interrupt-parent", parent, 1);
-	}
-	assert_true(fdt_node_offset_by_compatible(blob, fdt_path_offset(blob, names[1]),
-						  "virtio,mmio") < 0);
-	free(blob);
+	expect_virtio_mmio_nodes(dtb, 2, 5);
 	unlink(a);
 	unlink(b);
 	unlink(dtb);
@@ -422,10 +283,9 @@ static void test_cmdline_mode_io(void **s)
 	(void)s;
 	guest_writes("h2.img", "", "qd=4", 3, 300, 12, "--virtio-cmdline");
 	char img[256];
-	path_in_tmp(img, sizeof(img), "h3.img");
+	scratch_path(img, sizeof(img), "h3.img");
 	make_image(img, DISK_SECTORS);
-	const char *disks[] = {img, NULL};
-	run_guest("test=blk-exits count=20 size=4096", disks, "--virtio-cmdline");
+	run_guest("test=blk-exits count=20 size=4096", "--disk", img, "--virtio-cmdline", NULL);
 	expect_status(0);
 	expect_out("blk-exits: disk 0: 20 reads of 4096 bytes, qd 1, interrupts: ok\n");
 	const char *p = strstr(res.out, "kicks skipped, ");
@@ -436,52 +296,35 @@ static void test_cmdline_mode_io(void **s)
 	unlink(img);
 }
 
-static void expect_one_line_error(const char *why)
-{
-	expect_status(2);
-	assert_int_equal(count_lines(res.err), 1);
-	if (strncmp(res.err, "kvmini: ", 8) || !strstr(res.err, why))
-		fail_msg("stderr should be one 'kvmini: ...%s...' line; it was:\n%s", why, res.err);
-	assert_int_equal(res.out_len, 0);
-}
-
 /* (i) A missing disk, a directory, or a disk another kvmini holds: status 2, one line. */
 static void test_bad_disks(void **s)
 {
 	(void)s;
 	char missing[256], img[256];
-	path_in_tmp(missing, sizeof(missing), "no-such.img");
-	const char *d1[] = {missing, NULL};
-	run_guest("test=hello", d1, NULL);
+	scratch_path(missing, sizeof(missing), "no-such.img");
+	run_guest("test=hello", "--disk", missing, NULL);
 	expect_one_line_error("No such file");
-	const char *d2[] = {tmpdir, NULL};
-	run_guest("test=hello", d2, NULL);
+	run_guest("test=hello", "--disk", scratch_dir(), NULL);
 	expect_one_line_error("Is a directory");
 	char dir_ro[128];
-	snprintf(dir_ro, sizeof(dir_ro), "%s,ro", tmpdir);
-	const char *d2ro[] = {dir_ro, NULL};
-	run_guest("test=hello", d2ro, NULL);
+	snprintf(dir_ro, sizeof(dir_ro), "%s,ro", scratch_dir());
+	run_guest("test=hello", "--disk", dir_ro, NULL);
 	expect_one_line_error("not a regular file");
 
-	path_in_tmp(img, sizeof(img), "i.img");
+	scratch_path(img, sizeof(img), "i.img");
 	make_image(img, 64);
-	const char *argv[] = {KVMINI_BIN,   "run",	 "--kernel",
-			      TINY_BZIMAGE, "--cmdline", "test=blk-flush-wait sectors=0-0",
-			      "--disk",	    img,	 NULL};
 	struct vm_bg vm;
-	vm_bg_start(argv, &vm);
+	start_guest(&vm, "test=blk-flush-wait sectors=0-0", "--disk", img, NULL);
 	bool running = vm_bg_wait_for(&vm, "blk-flush-wait: flushed", VMRUN_TIMEOUT_MS);
-	const char *d3[] = {img, NULL};
 	static struct vm_result ro_res; /* large: not on the stack */
 	memset(&ro_res, 0, sizeof(ro_res));
 	if (running) {
 		/* Read-only does not get around a writer's lock either. */
 		char ro[300];
 		snprintf(ro, sizeof(ro), "%s,ro", img);
-		const char *d5[] = {ro, NULL};
-		run_guest("test=hello", d5, NULL);
+		run_guest("test=hello", "--disk", ro, NULL);
 		ro_res = res;
-		run_guest("test=hello", d3, NULL);
+		run_guest("test=hello", "--disk", img, NULL);
 	}
 	int status = vm_bg_stop(&vm, SIGKILL);
 	if (!running)
@@ -494,8 +337,7 @@ static void test_bad_disks(void **s)
 	/* Nor may one kvmini open an image twice, even the second time read-only. */
 	char ro[300];
 	snprintf(ro, sizeof(ro), "%s,ro", img);
-	const char *d4[] = {img, ro, NULL};
-	run_guest("test=hello", d4, NULL);
+	run_guest("test=hello", "--disk", img, "--disk", ro, NULL);
 	expect_one_line_error("in use by another kvmini");
 	unlink(img);
 }
@@ -553,10 +395,9 @@ static void test_exits_workload(void **s)
 {
 	(void)s;
 	char img[256], spec[300];
-	path_in_tmp(img, sizeof(img), "x.img");
+	scratch_path(img, sizeof(img), "x.img");
 	make_image(img, DISK_SECTORS);
-	const char *disks[] = {img, NULL};
-	run_guest("test=blk-exits count=50 size=4096", disks, NULL);
+	run_guest("test=blk-exits count=50 size=4096", "--disk", img, NULL);
 	expect_status(0);
 	expect_out("blk-exits: disk 0: 50 reads of 4096 bytes, qd 1, interrupts: ok\n");
 	expect_out(" 50 completions\n");
@@ -566,8 +407,7 @@ static void test_exits_workload(void **s)
 	 * the exit tests' business; here only that most kicks were skipped.
 	 */
 	snprintf(spec, sizeof(spec), "%s,poll=20000", img);
-	const char *disks2[] = {spec, NULL};
-	run_guest("test=blk-exits count=50 burst=10 vpoll=1", disks2, NULL);
+	run_guest("test=blk-exits count=50 burst=10 vpoll=1", "--disk", spec, NULL);
 	expect_status(0);
 	expect_out("blk-exits: disk 0: 50 reads of 4096 bytes, burst 10, polling: ok\n");
 	expect_out(" 50 completions\n");
@@ -582,13 +422,13 @@ static void test_exits_workload(void **s)
 static int make_tmpdir(void **s)
 {
 	(void)s;
-	return scratch_make(tmpdir, sizeof(tmpdir), "blk");
+	return scratch_make("blk");
 }
 
 static int remove_tmpdir(void **s)
 {
 	(void)s;
-	return scratch_remove(tmpdir);
+	return scratch_remove();
 }
 
 int main(void)

@@ -17,23 +17,19 @@
 
 #include <cmocka.h>
 
-#include "vmrun.h"
+#include "guest.h"
+#include "pattern.h"
+#include "tools/exit_report.h"
 
-static struct vm_result res;
 static char image[64];
 
-static int make_image(void **state)
+static int set_up(void **state)
 {
 	(void)state;
-	strcpy(image, "/tmp/kvmini-exits-XXXXXX");
-	int fd = mkstemp(image);
-	if (fd < 0 || ftruncate(fd, 1 << 20))
-		return -1;
-	close(fd);
-	return 0;
+	return blank_image(image, sizeof(image), "exits");
 }
 
-static int remove_image(void **state)
+static int tear_down(void **state)
 {
 	(void)state;
 	unlink(image);
@@ -44,28 +40,20 @@ static void run(const char *cmdline, const char *disk_opts, const char *extra)
 {
 	char disk[128];
 	snprintf(disk, sizeof(disk), "%s%s", image, disk_opts);
-	const char *argv[] = {KVMINI_BIN, "run", "--kernel",	 TINY_BZIMAGE, "--cmdline", cmdline,
-			      "--disk",	  disk,	 "--exit-stats", extra,	       NULL};
-	vmrun(argv, NULL, &res);
-	assert_false(res.timed_out);
-	if (res.status != 0)
-		fail_msg("status %d\nstdout:\n%s\nstderr:\n%s", res.status, res.out, res.err);
+	run_guest(cmdline, "--disk", disk, "--exit-stats", extra, NULL);
+	expect_status(0);
 }
 
 /* The value of key in the window's raw (net=0) --exit-stats line; -1 when absent. */
 static long long window(unsigned id, const char *key)
 {
-	char head[64], pat[64];
-	snprintf(head, sizeof(head), "exit-stats: window=%u net=0 ", id);
-	const char *line = strstr(res.err, head);
-	if (!line)
-		fail_msg("no '%s' line in:\n%s", head, res.err);
-	size_t len = strcspn(line, "\n");
-	snprintf(pat, sizeof(pat), " %s=", key);
-	const char *p = strstr(line, pat);
-	if (!p || p > line + len)
-		return -1;
-	return strtoll(p + strlen(pat), NULL, 10);
+	char name[16];
+	struct exit_report r;
+	uint64_t v;
+	snprintf(name, sizeof(name), "%u", id);
+	if (!exit_report_find(res.err, name, false, &r))
+		fail_msg("%s in:\n%s", r.why, res.err);
+	return exit_report_get(&r, key, &v) ? (long long)v : -1;
 }
 
 static void test_one_read_one_notify(void **state)
@@ -137,5 +125,5 @@ int main(void)
 	    cmocka_unit_test(test_polling_without_event_idx),
 	    cmocka_unit_test(test_notify_mode_burst),
 	};
-	return cmocka_run_group_tests(tests, make_image, remove_image);
+	return cmocka_run_group_tests(tests, set_up, tear_down);
 }

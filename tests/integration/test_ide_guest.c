@@ -24,72 +24,11 @@
 
 #include <cmocka.h>
 
+#include "guest.h"
 #include "pattern.h"
-#include "vmrun.h"
+#include "tools/exit_report.h"
 
 #define DISK_SECTORS 2048 /* 1 MiB images */
-
-static char tmpdir[64];
-static struct vm_result res;
-
-static void path_in_tmp(char *buf, size_t len, const char *name)
-{
-	snprintf(buf, len, "%s/%s", tmpdir, name);
-}
-
-/* The image holds seed's pattern over [first, last] and the background elsewhere. */
-static uint32_t check_image(const char *path, uint64_t first, uint64_t last, uint64_t seed)
-{
-	size_t len;
-	uint8_t *img = read_image(path, &len);
-	for (size_t i = 0; i < len; i++) {
-		uint64_t s = i / SECTOR;
-		uint32_t off = (uint32_t)(i % SECTOR);
-		uint64_t want_seed = s >= first && s <= last ? seed : BG_SEED;
-		if (img[i] != pattern_byte(want_seed, s, off))
-			fail_msg("%s: sector %llu offset %u is 0x%02x, want 0x%02x (seed %llu)",
-				 path, (unsigned long long)s, off, img[i],
-				 pattern_byte(want_seed, s, off), (unsigned long long)want_seed);
-	}
-	uint32_t c = checksum_bytes(img, first * SECTOR, (last + 1) * SECTOR);
-	free(img);
-	return c;
-}
-
-static void expect_out(const char *needle)
-{
-	if (!strstr(res.out, needle))
-		fail_msg("guest output lacks '%s'; it was:\n%s\nstderr:\n%s", needle, res.out,
-			 res.err);
-}
-
-static void expect_status(int status)
-{
-	if (res.timed_out)
-		fail_msg("timed out; output:\n%s\nstderr:\n%s", res.out, res.err);
-	if (res.status != status)
-		fail_msg("exit status %d, expected %d\nstdout:\n%s\nstderr:\n%s", res.status,
-			 status, res.out, res.err);
-}
-
-/* Runs the tiny guest; ide and disk are --ide / --disk specs (NULL: none). */
-static void run_guest(const char *cmdline, const char *ide, const char *disk, const char *extra)
-{
-	const char *argv[16] = {KVMINI_BIN, "run", "--kernel", TINY_BZIMAGE, "--cmdline", cmdline};
-	int n = 6;
-	if (ide) {
-		argv[n++] = "--ide";
-		argv[n++] = ide;
-	}
-	if (disk) {
-		argv[n++] = "--disk";
-		argv[n++] = disk;
-	}
-	if (extra)
-		argv[n++] = extra;
-	argv[n] = NULL;
-	vmrun(argv, NULL, &res);
-}
 
 static void expect_range_line(const char *who, uint64_t first, uint64_t last, uint32_t sum)
 {
@@ -104,12 +43,12 @@ static void guest_writes(const char *words, uint64_t first, uint64_t last, uint6
 {
 	last = first + test_io_sectors(last - first + 1) - 1;
 	char img[256], cmdline[256];
-	path_in_tmp(img, sizeof(img), "a.img");
+	scratch_path(img, sizeof(img), "a.img");
 	make_image(img, DISK_SECTORS);
 	snprintf(cmdline, sizeof(cmdline), "test=ide-rw sectors=%llu-%llu seed=%llu %s",
 		 (unsigned long long)first, (unsigned long long)last, (unsigned long long)seed,
 		 words);
-	run_guest(cmdline, img, NULL, NULL);
+	run_guest(cmdline, "--ide", img, NULL);
 	expect_status(0);
 	expect_range_line("ide-rw", first, last, check_image(img, first, last, seed));
 	unlink(img);
@@ -145,26 +84,19 @@ static void test_host_pattern_read(void **s)
 {
 	(void)s;
 	char img[256], cmdline[128];
-	path_in_tmp(img, sizeof(img), "b.img");
-	size_t len = DISK_SECTORS * SECTOR;
-	uint8_t *buf = malloc(len);
-	assert_non_null(buf);
-	fill_pattern(buf, BG_SEED, 0, DISK_SECTORS - 1);
-	fill_pattern(buf, 23, 100, 499);
-	write_image(img, buf, len);
-	uint32_t sum = checksum_bytes(buf, 100 * SECTOR, 500 * SECTOR);
-	free(buf);
+	scratch_path(img, sizeof(img), "b.img");
+	uint32_t sum = make_pattern_image(img, DISK_SECTORS, 23, 100, 499);
 
 	static const char *const modes[] = {"", "multi=8", "multi=16"};
 	for (unsigned i = 0; i < 3; i++) {
 		snprintf(cmdline, sizeof(cmdline), "test=ide-read sectors=100-499 seed=23 %s",
 			 modes[i]);
-		run_guest(cmdline, img, NULL, NULL);
+		run_guest(cmdline, "--ide", img, NULL);
 		expect_status(0);
 		expect_range_line("ide-read", 100, 499, sum);
 	}
 	/* The wrong seed is noticed: the guest really compares. */
-	run_guest("test=ide-read sectors=100-499 seed=24 multi=16", img, NULL, NULL);
+	run_guest("test=ide-read sectors=100-499 seed=24 multi=16", "--ide", img, NULL);
 	expect_status(1);
 	expect_out("ide-read: mismatch at sector 100 offset 0");
 	unlink(img);
@@ -175,13 +107,13 @@ static void test_identify(void **s)
 {
 	(void)s;
 	char img[256];
-	path_in_tmp(img, sizeof(img), "id.img");
+	scratch_path(img, sizeof(img), "id.img");
 	make_image(img, DISK_SECTORS);
-	run_guest("test=ide-id", img, NULL, NULL);
+	run_guest("test=ide-id", "--ide", img, NULL);
 	expect_status(0);
 	expect_out("ide-id: model 'kvmini IDE disk' serial 'KVMINI-IDE-0' firmware '");
 	expect_out("' capacity 2048 lba48 1 multiple max 16 current 0 pio 4\n");
-	run_guest("test=ide-id multi=16", img, NULL, NULL);
+	run_guest("test=ide-id multi=16", "--ide", img, NULL);
 	expect_status(0);
 	expect_out(" multiple max 16 current 16 pio 4\n");
 	unlink(img);
@@ -192,12 +124,10 @@ static void test_errors(void **s)
 {
 	(void)s;
 	char img[256], spec[300];
-	path_in_tmp(img, sizeof(img), "e.img");
+	scratch_path(img, sizeof(img), "e.img");
 	make_image(img, DISK_SECTORS);
-	size_t len0, len1;
-	uint8_t *before = read_image(img, &len0);
 	snprintf(spec, sizeof(spec), "%s,ro", img);
-	run_guest("test=ide-errors", spec, NULL, NULL);
+	run_guest("test=ide-errors", "--ide", spec, NULL);
 	expect_status(0);
 	if (strstr(res.out, "FAIL"))
 		fail_msg("a check failed:\n%s", res.out);
@@ -216,49 +146,41 @@ static void test_errors(void **s)
 	expect_out("ide-errors: SRST restores the signature: ok (before 12 34 56 78, after SRST "
 		   "01 01 00 00 error 0x01, drive usable)\n");
 	expect_out("ide-errors: 11/11 checks ok\n");
-	uint8_t *after = read_image(img, &len1);
-	assert_int_equal(len0, len1);
-	assert_memory_equal(before, after, len0);
-	free(before);
-	free(after);
+	expect_untouched(img);
 	unlink(img);
 }
 
 /* ---- exact exit counts ---- */
 
 /* The value of key in an --exit-stats line; -1 when the line lacks it. */
-static long long stat_in(const char *line, const char *key)
+static long long stat_in(const struct exit_report *line, const char *key)
 {
-	char pat[96];
-	snprintf(pat, sizeof(pat), " %s=", key);
-	const char *end = strchr(line, '\n'), *p = strstr(line, pat);
-	if (!p || (end && p > end))
-		return -1;
-	return strtoll(p + strlen(pat), NULL, 10);
+	uint64_t v;
+	return exit_report_get(line, key, &v) ? (long long)v : -1;
 }
 
-/* Window 1's line net of the calibration window (net=1) in kvmini's stderr. */
-static const char *net_line(const char *err)
+/* Window 1's line net of the calibration window (net=1) in kvmini's stderr, parsed. */
+static const struct exit_report *net_line(const char *err)
 {
-	const char *line = strstr(err, "exit-stats: window=1 net=1 ");
-	if (!line)
-		fail_msg("no 'window=1 net=1' line (calibration window missing?):\n%s", err);
-	return line;
+	static struct exit_report line;
+	if (!exit_report_find(err, "1", true, &line))
+		fail_msg("%s (calibration window missing?):\n%s", line.why, err);
+	return &line;
 }
 
 struct want {
 	long long user, pio, mmio, ide, ide_ctl, vblk, notifies, requests;
 };
 
-static void expect_stat(const char *line, const char *key, long long want)
+static void expect_stat(const struct exit_report *line, const char *key, long long want)
 {
 	long long got = stat_in(line, key);
 	if (want == -1 ? got != -1 : got != want)
-		fail_msg("%s is %lld, want %lld in:\n%.*s", key, got, want,
-			 (int)strcspn(line, "\n"), line);
+		fail_msg("%s is %lld, want %lld in:\n%.*s", key, got, want, (int)line->line_len,
+			 line->line);
 }
 
-static void expect_counts(const char *line, const struct want *w)
+static void expect_counts(const struct exit_report *line, const struct want *w)
 {
 	expect_stat(line, "user.exits", w->user);
 	expect_stat(line, "user.pio", w->pio);
@@ -278,18 +200,18 @@ static void expect_counts(const char *line, const struct want *w)
 	long long kvm = stat_in(line, "kvm.exits");
 	if (kvm != -1 && kvm < w->user)
 		fail_msg("kvm.exits %lld < user.exits %lld:\n%.*s", kvm, w->user,
-			 (int)strcspn(line, "\n"), line);
+			 (int)line->line_len, line->line);
 }
 
 static char xdisk[256]; /* the image the exit tests share */
 
 /* `test=exits ...` on the shared image, through --ide or --disk SPEC; returns its net line. */
-static const char *run_exits(const char *words, bool ide, const char *disk_opts)
+static const struct exit_report *run_exits(const char *words, bool ide, const char *disk_opts)
 {
 	char cmdline[256], spec[300];
 	snprintf(cmdline, sizeof(cmdline), "test=exits %s", words);
 	snprintf(spec, sizeof(spec), "%s%s", xdisk, disk_opts ? disk_opts : "");
-	run_guest(cmdline, ide ? spec : NULL, ide ? NULL : spec, "--exit-stats");
+	run_guest(cmdline, ide ? "--ide" : "--disk", spec, "--exit-stats", NULL);
 	expect_status(0);
 	expect_out(" ok\n");
 	return net_line(res.err);
@@ -360,7 +282,8 @@ static void test_exits_vblk(void **s)
 	expect_counts(run_exits("dev=vblk op=read size=512 count=1", false, NULL), &v);
 	expect_counts(run_exits("dev=vblk op=read size=4096 count=1", false, NULL), &v);
 	const struct want vp = {2, 0, 2, -1, -1, 2, -1, 1};
-	const char *line = run_exits("dev=vblk op=read size=4096 count=1", false, ",poll=200");
+	const struct exit_report *line =
+	    run_exits("dev=vblk op=read size=4096 count=1", false, ",poll=200");
 	expect_counts(line, &vp);
 	long long notifies = stat_in(line, "virtio.notifies");
 	if (notifies < 0 || notifies > 1)
@@ -417,8 +340,8 @@ static void test_trace_matches_counts(void **s)
 {
 	(void)s;
 	char out[256], err[256], spec[300];
-	path_in_tmp(out, sizeof(out), "trace.out");
-	path_in_tmp(err, sizeof(err), "trace.err");
+	scratch_path(out, sizeof(out), "trace.out");
+	scratch_path(err, sizeof(err), "trace.err");
 	snprintf(spec, sizeof(spec), "%s", xdisk);
 	const char *argv[] = {
 	    KVMINI_BIN,	    "run",	 "--kernel",
@@ -449,7 +372,7 @@ static void test_trace_matches_counts(void **s)
 	}
 	if (strncmp(p, "OUT    0x510      <- 0x00 ", 26))
 		fail_msg("window 1 does not end with the marker's close:\n%.200s", p);
-	const char *line = net_line(e);
+	const struct exit_report *line = net_line(e);
 	assert_int_equal(lines, stat_in(line, "user.exits"));
 	assert_int_equal(ide, stat_in(line, "pio.ide@1f0"));
 	assert_int_equal(ctl, stat_in(line, "pio.ide-ctl@3f6"));
@@ -510,17 +433,17 @@ static void test_same_data_both_paths(void **s)
 	    "op=write size=512 count=12 order=rand seed=32",
 	};
 	char a[256], b[256], words[160], cmdline[200];
-	path_in_tmp(a, sizeof(a), "wa.img");
-	path_in_tmp(b, sizeof(b), "wb.img");
+	scratch_path(a, sizeof(a), "wa.img");
+	scratch_path(b, sizeof(b), "wb.img");
 	for (unsigned i = 0; i < 2; i++) {
 		make_image(a, DISK_SECTORS);
 		make_image(b, DISK_SECTORS);
 		snprintf(cmdline, sizeof(cmdline), "test=exits dev=ide %s", writes[i]);
-		run_guest(cmdline, a, NULL, NULL);
+		run_guest(cmdline, "--ide", a, NULL);
 		expect_status(0);
 		unsigned long ide = exits_checksum();
 		snprintf(words, sizeof(words), "test=exits dev=vblk %s", writes[i]);
-		run_guest(words, NULL, b, NULL);
+		run_guest(words, "--disk", b, NULL);
 		expect_status(0);
 		unsigned long vblk = exits_checksum();
 		if (ide != vblk)
@@ -543,9 +466,9 @@ static void test_same_data_both_paths(void **s)
 static int setup(void **s)
 {
 	(void)s;
-	if (scratch_make(tmpdir, sizeof(tmpdir), "ide"))
+	if (scratch_make("ide"))
 		return -1;
-	path_in_tmp(xdisk, sizeof(xdisk), "x.img");
+	scratch_path(xdisk, sizeof(xdisk), "x.img");
 	make_image(xdisk, DISK_SECTORS);
 	return 0;
 }
@@ -553,7 +476,7 @@ static int setup(void **s)
 static int teardown(void **s)
 {
 	(void)s;
-	return scratch_remove(tmpdir);
+	return scratch_remove();
 }
 
 int main(void)

@@ -38,8 +38,10 @@
 #include <cmocka.h>
 #include <libfdt.h>
 
+#include "core/clock.h"
+#include "guest.h"
 #include "netns.h"
-#include "vmrun.h"
+#include "pattern.h"
 
 #define TAP0	   "kvnet0"
 #define TAP1	   "kvnet1"
@@ -51,61 +53,9 @@
 #define FLOOD_PORT 5001
 #define UDP_OFF	   42 /* Ethernet + IPv4 + UDP headers: the flood payload is size - 42 */
 
-static struct vm_result res;
-static struct vm_bg bg;
+static struct vm_bg bg; /* the VM of a test that works beside it (start_guest) */
 
 /* ---- VMs ---- */
-
-static void expect_out(const char *out, const char *needle)
-{
-	if (!strstr(out, needle))
-		fail_msg("output lacks '%s'; it was:\n%s", needle, out);
-}
-
-static void expect_status(int status)
-{
-	if (res.timed_out)
-		fail_msg("timed out; output:\n%s\nstderr:\n%s", res.out, res.err);
-	if (res.status != status)
-		fail_msg("exit status %d, expected %d\nstdout:\n%s\nstderr:\n%s", res.status,
-			 status, res.out, res.err);
-}
-
-/* argv for kvmini: cmdline, then extra arguments (NULL-terminated) such as --net specs. */
-static void build_argv(const char **argv, const char *cmdline, va_list ap)
-{
-	int n = 0;
-	argv[n++] = KVMINI_BIN;
-	argv[n++] = "run";
-	argv[n++] = "--kernel";
-	argv[n++] = TINY_BZIMAGE;
-	argv[n++] = "--cmdline";
-	argv[n++] = cmdline;
-	const char *a;
-	while ((a = va_arg(ap, const char *)) && n < 30)
-		argv[n++] = a;
-	argv[n] = NULL;
-}
-
-static void run_guest(const char *cmdline, ...)
-{
-	const char *argv[32];
-	va_list ap;
-	va_start(ap, cmdline);
-	build_argv(argv, cmdline, ap);
-	va_end(ap);
-	vmrun(argv, NULL, &res);
-}
-
-static void start_guest(const char *cmdline, ...)
-{
-	const char *argv[32];
-	va_list ap;
-	va_start(ap, cmdline);
-	build_argv(argv, cmdline, ap);
-	va_end(ap);
-	vm_bg_start(argv, &bg);
-}
 
 static void bg_expect(const char *needle)
 {
@@ -172,12 +122,12 @@ static void test_ping_both_ways(void **s)
 {
 	(void)s;
 	tap_ready(TAP0, HOST0, 1500);
-	start_guest("test=net-ping ip=" GUEST0 " peer=" HOST0 " count=3 serve=20", "--net",
+	start_guest(&bg, "test=net-ping ip=" GUEST0 " peer=" HOST0 " count=3 serve=20", "--net",
 		    "tap=" TAP0 ",mac=" GUEST_MAC0, NULL);
 	bg_expect("net-ping: serving for 20 s");
-	expect_out(bg.out, "net-ping: nic 0: mac " GUEST_MAC0 " mtu 1500 ip " GUEST0 ", peer " HOST0
-			   " is at ");
-	expect_out(bg.out, "net-ping: nic 0: 3/3 replies ok\n");
+	expect_in(bg.out, "net-ping: nic 0: mac " GUEST_MAC0 " mtu 1500 ip " GUEST0 ", peer " HOST0
+			  " is at ");
+	expect_in(bg.out, "net-ping: nic 0: 3/3 replies ok\n");
 
 	int good = host_ping(GUEST0, 4);
 	const char *ping = iputils_ping();
@@ -286,7 +236,7 @@ static void flood_rx(int size, int count, int mtu, const char *words)
 		 size, words);
 	snprintf(net, sizeof(net), "tap=" TAP0 ",mac=" GUEST_MAC0 ",mtu=%d", mtu);
 	long long t0 = now_ms();
-	start_guest(cmdline, "--net", net, "--verbose", NULL);
+	start_guest(&bg, cmdline, "--net", net, "--verbose", NULL);
 	bg_expect("net-flood: rx ready\n");
 
 	int sock = udp_socket(HOST0, FLOOD_PORT);
@@ -365,8 +315,8 @@ static void test_flood_rx_detects_corruption(void **s)
 	(void)s;
 	tap_ready(TAP0, HOST0, 1500);
 	neigh_add(TAP0, GUEST0, GUEST_MAC0);
-	start_guest("test=net-flood dir=rx count=10 size=700 ip=" GUEST0 " peer=" HOST0, "--net",
-		    "tap=" TAP0 ",mac=" GUEST_MAC0, NULL);
+	start_guest(&bg, "test=net-flood dir=rx count=10 size=700 ip=" GUEST0 " peer=" HOST0,
+		    "--net", "tap=" TAP0 ",mac=" GUEST_MAC0, NULL);
 	bg_expect("net-flood: rx ready\n");
 	int sock = udp_socket(HOST0, FLOOD_PORT);
 	struct sockaddr_in to;
@@ -420,12 +370,12 @@ static void test_two_nics(void **s)
 	(void)s;
 	tap_ready(TAP0, HOST0, 1500);
 	tap_ready(TAP1, HOST1, 1500);
-	start_guest("test=net-ping ip=" GUEST0 "," GUEST1 " peer=" HOST0 "," HOST1
-		    " count=2 serve=20",
-		    "--net", "tap=" TAP0, "--net", "tap=" TAP1, "--verbose", NULL);
+	start_guest(
+	    &bg, "test=net-ping ip=" GUEST0 "," GUEST1 " peer=" HOST0 "," HOST1 " count=2 serve=20",
+	    "--net", "tap=" TAP0, "--net", "tap=" TAP1, "--verbose", NULL);
 	bg_expect("net-ping: serving for 20 s");
-	expect_out(bg.out, "net-ping: nic 0: 2/2 replies ok\n");
-	expect_out(bg.out, "net-ping: nic 1: 2/2 replies ok\n");
+	expect_in(bg.out, "net-ping: nic 0: 2/2 replies ok\n");
+	expect_in(bg.out, "net-ping: nic 1: 2/2 replies ok\n");
 	int good0 = host_ping(GUEST0, 2), good1 = host_ping(GUEST1, 2);
 	/* Each address lives on its own NIC: the other subnet's tap sees none of it. */
 	send_quit(HOST1, GUEST1);
@@ -433,12 +383,12 @@ static void test_two_nics(void **s)
 	if (good0 != 2 || good1 != 2 || status != 0)
 		fail_msg("host pings %d/2 and %d/2, status %d; output:\n%s", good0, good1, status,
 			 bg.out);
-	expect_out(bg.out, "net-ping: nic 0: answered ");
-	expect_out(bg.out, "2 echo requests\n");
-	expect_out(bg.out, "2 echo requests; quit\n");
+	expect_in(bg.out, "net-ping: nic 0: answered ");
+	expect_in(bg.out, "2 echo requests\n");
+	expect_in(bg.out, "2 echo requests; quit\n");
 	/* kvmini's counters name both taps, and each carried traffic. */
-	expect_out(bg.out, "virtio-net " TAP0 ": rx ");
-	expect_out(bg.out, "virtio-net " TAP1 ": rx ");
+	expect_in(bg.out, "virtio-net " TAP0 ": rx ");
+	expect_in(bg.out, "virtio-net " TAP1 ": rx ");
 	/* Derived MACs differ per tap name. */
 	const char *m0 = strstr(bg.out, "nic 0: mac "), *m1 = strstr(bg.out, "nic 1: mac ");
 	assert_non_null(m0);
@@ -476,7 +426,7 @@ static void test_tap_deleted(void **s)
 {
 	(void)s;
 	tap_ready(TAP0, HOST0, 1500);
-	start_guest("test=net-ping ip=" GUEST0 " peer=" HOST0 " count=2 serve=3", "--net",
+	start_guest(&bg, "test=net-ping ip=" GUEST0 " peer=" HOST0 " count=2 serve=3", "--net",
 		    "tap=" TAP0, NULL);
 	bg_expect("net-ping: serving for 3 s");
 	assert_int_equal(link_del(TAP0), 0);
@@ -486,7 +436,7 @@ static void test_tap_deleted(void **s)
 	if (status != 0)
 		fail_msg("status %d; output:\n%s", status, bg.out);
 	/* The scenario ran to its end after the tap went, and the error came once. */
-	expect_out(bg.out, "net-ping: nic 0: 2/2 replies ok\n");
+	expect_in(bg.out, "net-ping: nic 0: 2/2 replies ok\n");
 	const char *err = strstr(bg.out, "kvmini: " TAP0 ": ");
 	assert_non_null(err);
 	assert_non_null(strstr(err, "net-ping: nic 0: answered "));
@@ -498,15 +448,11 @@ static void test_busy_tap(void **s)
 {
 	(void)s;
 	/* kvmini creates this tap, down and without an address: this guest only listens. */
-	start_guest("test=net-flood dir=rx count=1 size=100 ip=" GUEST0 " peer=" HOST0, "--net",
-		    "tap=" TAP0 ",mac=" GUEST_MAC0, NULL);
+	start_guest(&bg, "test=net-flood dir=rx count=1 size=100 ip=" GUEST0 " peer=" HOST0,
+		    "--net", "tap=" TAP0 ",mac=" GUEST_MAC0, NULL);
 	bg_expect("net-flood: rx ready\n");
 	run_guest("test=hello", "--net", "tap=" TAP0, NULL);
-	expect_status(2);
-	assert_int_equal(count_lines(res.err), 1);
-	if (strncmp(res.err, "kvmini: ", 8) || !strstr(res.err, "busy"))
-		fail_msg("stderr should be one 'kvmini: ... busy' line; it was:\n%s", res.err);
-	assert_int_equal(res.out_len, 0);
+	expect_one_line_error("busy");
 
 	/* The host side of the first one's tap, set up now, and one frame to end it. */
 	if_config(TAP0, HOST0, 1500);
@@ -528,60 +474,27 @@ static void test_busy_tap(void **s)
 static void test_dtb_and_counters(void **s)
 {
 	(void)s;
-	char dir[] = "/tmp/kvmini-net-XXXXXX", img[64], dtb[64];
-	assert_non_null(mkdtemp(dir));
-	snprintf(img, sizeof(img), "%s/d.img", dir);
-	snprintf(dtb, sizeof(dtb), "%s/n.dtb", dir);
-	int fd = open(img, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	char img[64], dtb[] = "/tmp/kvmini-net-dtb-XXXXXX";
+	assert_int_equal(blank_image(img, sizeof(img), "net"), 0);
+	int fd = mkstemp(dtb);
 	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, 1 << 20), 0);
 	close(fd);
 
 	/* Taps that kvmini creates: nothing is sent on them. */
 	run_guest("test=hello", "--disk", img, "--net", "tap=" TAP0 ",mac=02:00:00:00:00:42",
 		  "--net", "tap=" TAP1 ",mtu=9000", "--dump-dtb", dtb, "--verbose", NULL);
 	expect_status(0);
-	expect_out(res.out, "dt:   virtio_mmio@d0000200\n");
-	expect_out(res.out, "dt:   virtio_mmio@d0000400\n");
-	expect_out(res.err, "virtio-net " TAP0 " at 0xd0000200, GSI 17: mac 02:00:00:00:00:42, "
-			    "mtu 1500");
-	expect_out(res.err, "virtio-net " TAP1 " at 0xd0000400, GSI 18: mac 02:6b:76:");
-	expect_out(res.err,
-		   "virtio-net " TAP0 ": rx 0 frames (0 dropped), tx 0 frames (0 dropped)");
+	expect_out("dt:   virtio_mmio@d0000200\n");
+	expect_out("dt:   virtio_mmio@d0000400\n");
+	expect_err("virtio-net " TAP0 " at 0xd0000200, GSI 17: mac 02:00:00:00:00:42, "
+		   "mtu 1500");
+	expect_err("virtio-net " TAP1 " at 0xd0000400, GSI 18: mac 02:6b:76:");
+	expect_err("virtio-net " TAP0 ": rx 0 frames (0 dropped), tx 0 frames (0 dropped)");
 
-	FILE *f = fopen(dtb, "rb");
-	assert_non_null(f);
-	static uint8_t blob[65536];
-	size_t len = fread(blob, 1, sizeof(blob), f);
-	fclose(f);
-	assert_true(len > 0);
-	assert_int_equal(fdt_check_header(blob), 0);
-	int ioapic = fdt_node_offset_by_compatible(blob, -1, "intel,ce4100-ioapic");
-	assert_true(ioapic >= 0);
-	uint32_t phandle = fdt_get_phandle(blob, ioapic);
-	const char *names[] = {"/virtio_mmio@d0000000", "/virtio_mmio@d0000200",
-			       "/virtio_mmio@d0000400"};
-	for (unsigned i = 0; i < 3; i++) {
-		int node = fdt_path_offset(blob, names[i]);
-		if (node < 0)
-			fail_msg("no %s in the device tree", names[i]);
-		assert_int_equal(fdt_node_check_compatible(blob, node, "virtio,mmio"), 0);
-		int plen;
-		const fdt32_t *reg = fdt_getprop(blob, node, "reg", &plen);
-		assert_int_equal(plen, 16);
-		assert_int_equal(fdt32_to_cpu(reg[1]), 0xd0000000u + 0x200 * i);
-		assert_int_equal(fdt32_to_cpu(reg[3]), 0x200);
-		const fdt32_t *irq = fdt_getprop(blob, node, "interrupts", &plen);
-		assert_int_equal(plen, 8);
-		assert_int_equal(fdt32_to_cpu(irq[0]), 16 + i);
-		assert_int_equal(fdt32_to_cpu(irq[1]), 3); /* edge rising: an irqfd's edge */
-		const fdt32_t *parent = fdt_getprop(blob, node, "interrupt-parent", &plen);
-		assert_int_equal(plen, 4);
-		assert_int_equal(fdt32_to_cpu(parent[0]), phandle);
-	}
+	/* The disk first, then the NICs, on the I/O APIC's GSIs from 16. */
+	expect_virtio_mmio_nodes(dtb, 3, 16);
 	unlink(img);
 	unlink(dtb);
-	rmdir(dir);
 
 	/* With traffic: kvmini's counters match what the guest's driver did. */
 	fresh_netns(NULL);

@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "netns.h"
+#include "pattern.h"
 #include "vmrun.h"
 
 #define KVMINI_EXIT_SANDBOX 6
@@ -34,12 +35,7 @@ static int set_up(void **state)
 {
 	if (fresh_netns(state))
 		return -1;
-	strcpy(image, "/tmp/kvmini-sandbox-XXXXXX");
-	int fd = mkstemp(image);
-	if (fd < 0 || ftruncate(fd, 1 << 20))
-		return -1;
-	close(fd);
-	return 0;
+	return blank_image(image, sizeof(image), "sandbox");
 }
 
 static int tear_down(void **state)
