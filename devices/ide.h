@@ -1,8 +1,9 @@
 /*
  * An emulated legacy IDE controller, primary channel, one ATA drive (master) on a raw image:
  * a command block of 8 ports, a control port and an IRQ (the PC's primary channel's, from
- * platform/layout.h). PIO only, as Linux's pata_legacy drives it. Every register access is a VM exit: this is the full-emulation half of the
- * exit-count comparison, so it emulates faithfully rather than cleverly.
+ * platform/layout.h). PIO only, as Linux's pata_legacy drives it. Every register access is a
+ * VM exit: this is the full-emulation half of the exit-count comparison, so it emulates
+ * faithfully rather than cleverly.
  */
 #ifndef KVMINI_IDE_H
 #define KVMINI_IDE_H
