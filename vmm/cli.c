@@ -70,6 +70,8 @@ void cli_usage(FILE *f)
 		"                     a virtio-net NIC on a tap device, created if missing\n"
 		"                     (repeatable); mac: default derived from NAME; mtu: 68 to\n"
 		"                     65535 (default 1500)\n"
+		"  --rng              a virtio-rng device: the guest reads entropy from the\n"
+		"                     host's getrandom (Linux: virtio_rng, /dev/hwrng)\n"
 		"  --ide PATH[,ro]    an emulated IDE disk (ATA PIO, ports 0x1F0-0x1F7 and 0x3F6,\n"
 		"                     IRQ 14) on a raw image: the full-emulation path\n"
 		"  --virtio-cmdline   also name the virtio devices on the kernel command line\n"
@@ -129,6 +131,7 @@ enum {
 	OPT_NET,
 	OPT_NO_SANDBOX,
 	OPT_CORE,
+	OPT_RNG,
 };
 
 static const struct option run_options[] = {
@@ -148,6 +151,7 @@ static const struct option run_options[] = {
     {"net", required_argument, NULL, OPT_NET},
     {"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
     {"core", no_argument, NULL, OPT_CORE},
+    {"rng", no_argument, NULL, OPT_RNG},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -335,6 +339,9 @@ enum cli_action cli_parse(int argc, char **argv, struct kvmini_config *cfg, stru
 			break;
 		case OPT_CORE:
 			cfg->core = true;
+			break;
+		case OPT_RNG:
+			cfg->rng = true;
 			break;
 		case OPT_IDE:
 			if (cli_parse_ide(arg, cfg, err))
