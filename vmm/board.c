@@ -94,6 +94,8 @@ static void queue_thread_init(void *ctx, struct virtio_mmio_queue *q)
 	enum sandbox_kind kind = SANDBOX_BLK;
 	if (q->t->ops->device_id == VIRTIO_ID_NET)
 		kind = q->index == NET_RXQ ? SANDBOX_NET_RX : SANDBOX_NET_TX;
+	else if (q->t->ops->device_id == VIRTIO_ID_RNG)
+		kind = SANDBOX_RNG;
 	sandbox_enter(vm->sandbox, kind, -1);
 }
 
@@ -105,7 +107,7 @@ static int plug_virtio(struct board *b, struct vm *vm, const struct kvmini_confi
 {
 	unsigned slot = b->nvirtio;
 	if (slot == VIRTIO_MAX_DEVICES)
-		return err_set(err, "too many virtio devices (at most %d disks and NICs together)",
+		return err_set(err, "too many virtio devices (at most %d: disks, NICs and rng)",
 			       VIRTIO_MAX_DEVICES);
 	if (virtio_mmio_init(t, ops, dev, &vm->mem, virtio_base(slot),
 			     board_virtio_gsi(slot, cfg->virtio_cmdline), nqueues, queue_max,
@@ -163,6 +165,22 @@ static int plug_net(struct board *b, struct vm *vm, const struct kvmini_config *
 	vm_log(vm, "virtio-net %s at 0x%llx, GSI %u: mac %02x:%02x:%02x:%02x:%02x:%02x, mtu %u%s",
 	       n->tap.name, (unsigned long long)n->transport.base, n->transport.irq, m[0], m[1],
 	       m[2], m[3], m[4], m[5], n->net.config.mtu, n->tap.offloads ? ", offloads" : "");
+	return 0;
+}
+
+/* --rng: virtio-rng, one queue filled from the host's getrandom. */
+static int plug_rng(struct board *b, struct vm *vm, const struct kvmini_config *cfg,
+		    struct err *err)
+{
+	struct board_rng *r = &b->rng;
+	if (virtio_rng_init(&r->rng, err))
+		return KVMINI_EXIT_FAILURE;
+	if (plug_virtio(b, vm, cfg, &r->transport, &virtio_rng_ops, &r->rng, "rng", 1,
+			RNG_QUEUE_SIZE, 0, err))
+		return KVMINI_EXIT_FAILURE;
+	b->has_rng = true;
+	vm_log(vm, "virtio-rng at 0x%llx, GSI %u: getrandom, up to %u bytes a request",
+	       (unsigned long long)r->transport.base, r->transport.irq, RNG_MAX_PER_CHAIN);
 	return 0;
 }
 
@@ -236,6 +254,11 @@ int board_setup(struct board *b, struct vm *vm, const struct kvmini_config *cfg,
 	}
 	for (unsigned i = 0; i < cfg->nnets; i++) {
 		int rc = plug_net(b, vm, cfg, &cfg->nets[i], err);
+		if (rc)
+			return rc;
+	}
+	if (cfg->rng) {
+		int rc = plug_rng(b, vm, cfg, err);
 		if (rc)
 			return rc;
 	}
@@ -348,4 +371,10 @@ void board_report(const struct board *b, const struct vm *vm)
 		    (unsigned long long)atomic_load(&n->tx_frames),
 		    (unsigned long long)atomic_load(&n->tx_dropped));
 	}
+	if (b->has_rng)
+		vm_log(vm,
+		       "virtio-rng: %llu bytes given, %llu requests refused, %llu getrandom errors",
+		       (unsigned long long)atomic_load(&b->rng.rng.bytes),
+		       (unsigned long long)atomic_load(&b->rng.rng.rejected),
+		       (unsigned long long)atomic_load(&b->rng.rng.failures));
 }

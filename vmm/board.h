@@ -17,6 +17,7 @@
 #include "devices/tap.h"
 #include "virtio/mmio.h"
 #include "virtio/net.h"
+#include "virtio/rng.h"
 #include "vmm/cli.h"
 #include "core/err.h"
 #include "vmm/vm.h"
@@ -48,6 +49,11 @@ struct board_net {
 	struct virtio_mmio transport;
 };
 
+struct board_rng {
+	struct virtio_rng rng;
+	struct virtio_mmio transport;
+};
+
 struct board {
 	struct serial serial;
 	struct i8042 i8042;
@@ -59,6 +65,8 @@ struct board {
 	unsigned nblks;
 	struct board_net nets[VIRTIO_MAX_DEVICES];
 	unsigned nnets;
+	struct board_rng rng; /* --rng */
+	bool has_rng;
 	/* Every virtio transport in slot order: slot i is at base + 0x200 i, GSI 16 + i. */
 	struct virtio_mmio *virtio[VIRTIO_MAX_DEVICES];
 	const char *virtio_label[VIRTIO_MAX_DEVICES];
