@@ -373,7 +373,8 @@ void board_report(const struct board *b, const struct vm *vm)
 	}
 	if (b->has_rng)
 		vm_log(vm,
-		       "virtio-rng: %llu bytes given, %llu requests refused, %llu getrandom errors",
+		       "virtio-rng: %llu bytes given, %llu request(s) refused, %llu getrandom "
+		       "error(s)",
 		       (unsigned long long)atomic_load(&b->rng.rng.bytes),
 		       (unsigned long long)atomic_load(&b->rng.rng.rejected),
 		       (unsigned long long)atomic_load(&b->rng.rng.failures));
