@@ -120,7 +120,6 @@ static void test_device_description(void **state)
 {
 	(void)state;
 	assert_int_equal(virtio_rng_ops.device_id, VIRTIO_ID_RNG);
-	assert_int_equal(virtio_rng_ops.config_size, 0);
 	assert_int_equal(virtio_rng_ops.features(NULL), 0);
 	assert_int_equal(virtio_rng_ops.activate(NULL, 0), 0);
 	assert_null(virtio_rng_ops.queue_fd);
