@@ -98,6 +98,8 @@ static void queue_thread_init(void *ctx, struct virtio_mmio_queue *q)
 	enum sandbox_kind kind = SANDBOX_BLK;
 	if (q->t->ops->device_id == VIRTIO_ID_NET)
 		kind = q->index == NET_RXQ ? SANDBOX_NET_RX : SANDBOX_NET_TX;
+	else if (q->t->ops->device_id == VIRTIO_ID_RNG)
+		kind = SANDBOX_RNG;
 	sandbox_enter(vm->sandbox, kind, -1);
 }
 
@@ -166,6 +168,21 @@ static int plug_net(struct board *b, struct vm *vm, const struct net_opt *o, str
 	return 0;
 }
 
+/* --rng: virtio-rng, one queue filled from the host's getrandom. */
+static int plug_rng(struct board *b, struct vm *vm, struct err *err)
+{
+	struct board_rng *r = &b->rng;
+	if (virtio_rng_init(&r->rng, err))
+		return KVMINI_EXIT_FAILURE;
+	if (plug_virtio(b, vm, &r->transport, &virtio_rng_ops, &r->rng, "rng", 1, RNG_QUEUE_SIZE, 0,
+			err))
+		return KVMINI_EXIT_FAILURE;
+	b->has_rng = true;
+	vm_log(vm, "virtio-rng at 0x%llx, GSI %u: getrandom, up to %u bytes a request",
+	       (unsigned long long)r->transport.base, r->transport.irq, RNG_MAX_PER_CHAIN);
+	return 0;
+}
+
 static int plug_ide(struct board *b, struct vm *vm, const struct kvmini_config *cfg,
 		    struct err *err)
 {
@@ -222,7 +239,7 @@ static int build_cmdline(struct board *b, const struct kvmini_config *cfg, struc
 static int build_platform(struct board *b, const struct kvmini_config *cfg, struct err *err)
 {
 	struct platform_spec spec = {
-	    .nvirtio = cfg->ndisks + cfg->nnets,
+	    .nvirtio = cfg->ndisks + cfg->nnets + (cfg->rng ? 1 : 0),
 	    .ide = cfg->ide_path != NULL,
 	    .acpi = !cfg->no_acpi,
 	    .virtio_isa_irq = cfg->virtio_cmdline,
@@ -243,6 +260,11 @@ int board_setup(struct board *b, struct vm *vm, const struct kvmini_config *cfg,
 	}
 	for (unsigned i = 0; i < cfg->nnets; i++) {
 		int rc = plug_net(b, vm, &cfg->nets[i], err);
+		if (rc)
+			return rc;
+	}
+	if (cfg->rng) {
+		int rc = plug_rng(b, vm, err);
 		if (rc)
 			return rc;
 	}
@@ -339,4 +361,11 @@ void board_report(const struct board *b, const struct vm *vm)
 		    (unsigned long long)atomic_load(&n->tx_frames),
 		    (unsigned long long)atomic_load(&n->tx_dropped));
 	}
+	if (b->has_rng)
+		vm_log(vm,
+		       "virtio-rng: %llu bytes given, %llu request(s) refused, %llu getrandom "
+		       "error(s)",
+		       (unsigned long long)atomic_load(&b->rng.rng.bytes),
+		       (unsigned long long)atomic_load(&b->rng.rng.rejected),
+		       (unsigned long long)atomic_load(&b->rng.rng.failures));
 }

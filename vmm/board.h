@@ -18,6 +18,7 @@
 #include "devices/tap.h"
 #include "virtio/mmio.h"
 #include "virtio/net.h"
+#include "virtio/rng.h"
 #include "core/err.h"
 #include "platform/platform.h"
 #include "vmm/cli.h"
@@ -36,6 +37,11 @@ struct board_net {
 	struct virtio_mmio transport;
 };
 
+struct board_rng {
+	struct virtio_rng rng;
+	struct virtio_mmio transport;
+};
+
 struct board {
 	struct platform platform; /* built first; every address below comes from it */
 	struct serial serial;
@@ -48,6 +54,8 @@ struct board {
 	unsigned nblks;
 	struct board_net nets[VIRTIO_MAX_DEVICES];
 	unsigned nnets;
+	struct board_rng rng; /* --rng */
+	bool has_rng;
 	/* Every virtio transport in slot order: the platform's PLAT_VIRTIO entries, in order. */
 	struct virtio_mmio *virtio[VIRTIO_MAX_DEVICES];
 	const char *virtio_label[VIRTIO_MAX_DEVICES];

@@ -47,75 +47,100 @@ int cli_parse_size(const char *s, uint64_t *out)
 }
 
 #define CLI_STR_(...) #__VA_ARGS__
-#define CLI_STR(x)  CLI_STR_(x)
+#define CLI_STR(x)    CLI_STR_(x)
 
 void cli_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: kvmini run --kernel PATH [options]\n"
-		"       kvmini --help | --version\n"
-		"\n"
-		"Boots an x86_64 Linux bzImage (or kvmini's tiny test guest) under KVM.\n"
-		"\n"
-		"options of `run`:\n"
-		"  --kernel PATH      bzImage to boot (required)\n"
-		"  --initrd PATH      initial ramdisk (default: none)\n"
-		"  --cmdline STR      kernel command line (default: \"%s\")\n"
-		"  --mem SIZE         guest RAM, with K/M/G/T suffix; bare numbers are MiB\n"
-		"                     (default: 256M; %lluM to %lluG)\n"
-		"  --cpus N           vCPUs, 1 to %d (default: %d)\n"
-		"  --dump-dtb PATH    also write the device tree blob given to the guest to PATH\n"
-		"  --disk PATH[,ro][,serial=S][,queues=N][,poll=USEC]\n"
-		"                     a virtio-blk disk on a raw image (repeatable, up to %d);\n"
-		"                     ro: read-only; serial: up to 20 bytes (default kvmini-vdN);\n"
-		"                     queues: 1 to %d, one thread each (default 1); poll: after\n"
-		"                     each request poll the ring this many us, no notify exits\n"
-		"                     (default 0: sleep until notified)\n"
-		"  --net tap=NAME[,mac=MAC][,mtu=N]\n"
-		"                     a virtio-net NIC on a tap device, created if missing\n"
-		"                     (repeatable); mac: default derived from NAME; mtu: 68 to\n"
-		"                     65535 (default 1500)\n"
-		"  --ide PATH[,ro]    an emulated IDE disk (ATA PIO, ports 0x%X-0x%X and 0x%X,\n"
-		"                     IRQ %d) on a raw image: the full-emulation path\n"
-		"  --virtio-cmdline   also name the virtio devices on the kernel command line\n"
-		"                     (virtio_mmio.device=...), for kernels without device tree;\n"
-		"                     their IRQs are then the ISA IRQs " CLI_STR(VIRTIO_ISA_IRQS) "\n"
-		"  --no-acpi          no ACPI tables (by default kernels without device-tree\n"
-		"                     support find CPUs, virtio devices and S5 poweroff in them)\n"
-		"  --exit-stats       when the VM ends, print its VM exits on stderr: KVM's own\n"
-		"                     counters and kvmini's user-space exits by device, for the\n"
-		"                     whole run and per marker window (port %#x: write N to\n"
-		"                     open window N, 0 to close; %d is the calibration window)\n"
-		"  --trace-exits      print every exit that reaches kvmini, decoded, e.g.\n"
-		"                     OUT 0x1f2 <- 0x08  ide: sector count\n"
-		"  --no-sandbox       do not confine kvmini after set-up (for debugging; by\n"
-		"                     default every thread drops privileges and capabilities,\n"
-		"                     loses file-system access and gets a seccomp allowlist)\n"
-		"  --core             allow core dumps of kvmini (guest RAM is left out)\n"
-		"  --verbose          report setup steps and every access to an address no\n"
-		"                     device owns (reads as all-ones, writes dropped)\n"
-		"  -h, --help         this text\n"
-		"  -V, --version      print the version\n"
-		"\n"
-		"console: guest serial (COM1) is this terminal; Ctrl-A x ends the VM,\n"
-		"Ctrl-A Ctrl-A sends a Ctrl-A.\n"
-		"\n"
-		"exit status:\n"
-		"  0    the guest reset (i8042 0xFE, as Linux's reboot) or Ctrl-A x\n"
-		"  N    the guest wrote N to the test-exit port %#x\n"
-		"  1    kvmini could not run the VM (no /dev/kvm, KVM refused a request)\n"
-		"  2    bad command line, or a missing, unreadable or invalid input file\n"
-		"  3    guest triple fault (registers are printed on stderr)\n"
-		"  4    KVM internal or emulation error, or failed VM entry (registers printed)\n"
-		"  5    the guest kernel panicked and said so (pvpanic, e.g. Linux with\n"
-		"       CONFIG_PVPANIC_MMIO)\n"
-		"  6    a kvmini thread made a system call its sandbox forbids (a kvmini bug,\n"
-		"       or a guest exploiting one; the thread and call are named on stderr)\n"
-		"  128+sig  kvmini was ended by signal sig (terminal restored)\n",
-		CLI_DEFAULT_CMDLINE, (unsigned long long)(CLI_MIN_MEM >> 20),
-		(unsigned long long)(CLI_MAX_MEM >> 30), CLI_MAX_CPUS, CLI_DEFAULT_CPUS,
-		CLI_MAX_DISKS, CLI_MAX_QUEUES, IDE_CMD_BASE, IDE_CMD_BASE + 7, IDE_CTL_PORT, IDE_IRQ,
-		MARKER_PORT, KVMINI_MARKER_CALIBRATION, TEST_EXIT_PORT);
+	fprintf(
+	    f,
+	    "usage: kvmini run --kernel PATH [options]\n"
+	    "       kvmini --help | --version\n"
+	    "\n"
+	    "Boots an x86_64 Linux bzImage (or kvmini's tiny test guest) under KVM.\n"
+	    "\n"
+	    "options of `run`:\n"
+	    "  --kernel PATH      bzImage to boot (required)\n"
+	    "  --initrd PATH      initial ramdisk (default: none)\n"
+	    "  --cmdline STR      kernel command line (default: \"%s\")\n"
+	    "  --mem SIZE         guest RAM, with K/M/G/T suffix; bare numbers are MiB\n"
+	    "                     (default: 256M; %lluM to %lluG)\n"
+	    "  --cpus N           vCPUs, 1 to %d (default: %d)\n"
+	    "  --dump-dtb PATH    also write the device tree blob given to the guest to PATH\n"
+	    "  --disk PATH[,ro][,serial=S][,queues=N][,poll=USEC]\n"
+	    "                     a virtio-blk disk on a raw image (repeatable, up to %d);\n"
+	    "                     ro: read-only; serial: up to 20 bytes (default kvmini-vdN);\n"
+	    "                     queues: 1 to %d, one thread each (default 1); poll: after\n"
+	    "                     each request poll the ring this many us, no notify exits\n"
+	    "                     (default 0: sleep until notified)\n"
+	    "  --net tap=NAME[,mac=MAC][,mtu=N]\n"
+	    "                     a virtio-net NIC on a tap device, created if missing\n"
+	    "                     (repeatable); mac: default derived from NAME; mtu: 68 to\n"
+	    "                     65535 (default 1500)\n"
+	    "  --rng              a virtio-rng device: the guest reads entropy from the\n"
+	    "                     host's getrandom (Linux: virtio_rng, /dev/hwrng)\n"
+	    "  --ide PATH[,ro]    an emulated IDE disk (ATA PIO, ports 0x%X-0x%X and 0x%X,\n"
+	    "                     IRQ %d) on a raw image: the full-emulation path\n"
+	    "  --virtio-cmdline   also name the virtio devices on the kernel command line\n"
+	    "                     (virtio_mmio.device=...), for kernels without device tree;\n"
+	    "                     their IRQs are then the ISA IRQs " CLI_STR(
+		VIRTIO_ISA_IRQS) "\n"
+				 "  --no-acpi          no ACPI tables (by default kernels without "
+				 "device-tree\n"
+				 "                     support find CPUs, virtio devices and S5 "
+				 "poweroff in them)\n"
+				 "  --exit-stats       when the VM ends, print its VM exits on "
+				 "stderr: KVM's own\n"
+				 "                     counters and kvmini's user-space exits by "
+				 "device, for the\n"
+				 "                     whole run and per marker window (port %#x: "
+				 "write N to\n"
+				 "                     open window N, 0 to close; %d is the "
+				 "calibration window)\n"
+				 "  --trace-exits      print every exit that reaches kvmini, "
+				 "decoded, e.g.\n"
+				 "                     OUT 0x1f2 <- 0x08  ide: sector count\n"
+				 "  --no-sandbox       do not confine kvmini after set-up (for "
+				 "debugging; by\n"
+				 "                     default every thread drops privileges and "
+				 "capabilities,\n"
+				 "                     loses file-system access and gets a seccomp "
+				 "allowlist)\n"
+				 "  --core             allow core dumps of kvmini (guest RAM is "
+				 "left out)\n"
+				 "  --verbose          report setup steps and every access to an "
+				 "address no\n"
+				 "                     device owns (reads as all-ones, writes "
+				 "dropped)\n"
+				 "  -h, --help         this text\n"
+				 "  -V, --version      print the version\n"
+				 "\n"
+				 "console: guest serial (COM1) is this terminal; Ctrl-A x ends the "
+				 "VM,\n"
+				 "Ctrl-A Ctrl-A sends a Ctrl-A.\n"
+				 "\n"
+				 "exit status:\n"
+				 "  0    the guest reset (i8042 0xFE, as Linux's reboot) or Ctrl-A "
+				 "x\n"
+				 "  N    the guest wrote N to the test-exit port %#x\n"
+				 "  1    kvmini could not run the VM (no /dev/kvm, KVM refused a "
+				 "request)\n"
+				 "  2    bad command line, or a missing, unreadable or invalid "
+				 "input file\n"
+				 "  3    guest triple fault (registers are printed on stderr)\n"
+				 "  4    KVM internal or emulation error, or failed VM entry "
+				 "(registers printed)\n"
+				 "  5    the guest kernel panicked and said so (pvpanic, e.g. "
+				 "Linux with\n"
+				 "       CONFIG_PVPANIC_MMIO)\n"
+				 "  6    a kvmini thread made a system call its sandbox forbids (a "
+				 "kvmini bug,\n"
+				 "       or a guest exploiting one; the thread and call are named "
+				 "on stderr)\n"
+				 "  128+sig  kvmini was ended by signal sig (terminal restored)\n",
+	    CLI_DEFAULT_CMDLINE, (unsigned long long)(CLI_MIN_MEM >> 20),
+	    (unsigned long long)(CLI_MAX_MEM >> 30), CLI_MAX_CPUS, CLI_DEFAULT_CPUS, CLI_MAX_DISKS,
+	    CLI_MAX_QUEUES, IDE_CMD_BASE, IDE_CMD_BASE + 7, IDE_CTL_PORT, IDE_IRQ, MARKER_PORT,
+	    KVMINI_MARKER_CALIBRATION, TEST_EXIT_PORT);
 }
 
 enum {
@@ -135,6 +160,7 @@ enum {
 	OPT_NET,
 	OPT_NO_SANDBOX,
 	OPT_CORE,
+	OPT_RNG,
 };
 
 static const struct option run_options[] = {
@@ -154,6 +180,7 @@ static const struct option run_options[] = {
     {"net", required_argument, NULL, OPT_NET},
     {"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
     {"core", no_argument, NULL, OPT_CORE},
+    {"rng", no_argument, NULL, OPT_RNG},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -341,6 +368,9 @@ enum cli_action cli_parse(int argc, char **argv, struct kvmini_config *cfg, stru
 			break;
 		case OPT_CORE:
 			cfg->core = true;
+			break;
+		case OPT_RNG:
+			cfg->rng = true;
 			break;
 		case OPT_IDE:
 			if (cli_parse_ide(arg, cfg, err))

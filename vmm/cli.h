@@ -61,6 +61,7 @@ struct kvmini_config {
 	bool core;	     /* allow core dumps (guest RAM is still left out) */
 	char *ide_path;	     /* --ide PATH[,ro]: owned, split in place */
 	bool ide_ro;
+	bool rng; /* --rng: a virtio-rng device */
 };
 
 enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_ERROR };

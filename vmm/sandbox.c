@@ -105,6 +105,12 @@ static const int net_calls[] = {
     SCMP_SYS(writev),
     SCMP_SYS(poll),
 };
+static const int rng_calls[] = {
+    /* getrandom into the guest's buffers (never blocking), eventfds, poll. */
+    SCMP_SYS(read),
+    SCMP_SYS(poll),
+    SCMP_SYS(getrandom),
+};
 
 /* Kinds that end the VM or stop the console's writer: they signal kvmini's own threads. */
 static bool kicks_threads(enum sandbox_kind kind)
@@ -158,6 +164,7 @@ static const struct kind {
     [SANDBOX_BLK] = {"blk worker", "kvmini-blk", LIST(blk_calls)},
     [SANDBOX_NET_RX] = {"net RX worker", "kvmini-net-rx", LIST(net_calls)},
     [SANDBOX_NET_TX] = {"net TX worker", "kvmini-net-tx", LIST(net_calls)},
+    [SANDBOX_RNG] = {"rng worker", "kvmini-rng", LIST(rng_calls)},
 };
 
 const char *sandbox_kind_name(enum sandbox_kind kind)

@@ -30,6 +30,7 @@ enum sandbox_kind {
 	SANDBOX_BLK,
 	SANDBOX_NET_RX,
 	SANDBOX_NET_TX,
+	SANDBOX_RNG,
 	SANDBOX_KINDS,
 };
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of the fuzz targets; run from this directory, the output is committed.
-corpus/blk and corpus/net-tx: well-formed guest RAM images holding one request each (layouts
-as documented in fuzz_blk.c and fuzz_net_tx.c). corpus/ide and corpus/legacy: port-access
+corpus/blk, corpus/net-tx and corpus/rng: well-formed guest RAM images holding a request or
+a few (layouts as documented in fuzz_blk.c, fuzz_net_tx.c and fuzz_rng.c). corpus/ide and corpus/legacy: port-access
 sequences that drive the devices into their deep states (formats at the top of fuzz_ide.c and
 fuzz_legacy.c)."""
 import os
@@ -242,3 +242,21 @@ legacy_seeds = {
                           bytes([T_TEST_EXIT, W, 42])),
 }
 write_corpus("legacy", legacy_seeds)
+
+
+# fuzz_rng: device-writable buffers (layout as for net-tx); byte 1 bit 0 = EVENT_IDX, bit 1 =
+# INDIRECT_DESC, bit 2 = the source fails after a short read.
+def rng_image(qlog, flags, descs, heads, table=None):
+    return image(qlog, flags, descs, heads, [], table=table, size=0x8000)
+
+
+rng_seeds = {
+    "one": rng_image(4, 0, [(0x4000, 64, F_WRITE, 0)], [0]),
+    "chain": rng_image(4, 1, [(0x4000, 100, F_WRITE | F_NEXT, 1), (0x5000, 3000, F_WRITE, 0)], [0]),
+    "indirect": rng_image(4, 2, [(TABLE, 32, F_INDIRECT, 0)], [0],
+                          table=[(0x4000, 64, F_WRITE | F_NEXT, 1), (0x4100, 64, F_WRITE, 0)]),
+    "readable": rng_image(4, 0, [(0x4000, 64, 0, 0), (0x4100, 64, F_WRITE, 0)], [0, 1]),
+    "short": rng_image(4, 4, [(0x4000, 64, F_WRITE | F_NEXT, 1), (0x4100, 64, F_WRITE, 0)], [0]),
+    "many": rng_image(3, 0, [(0x4000 + 0x100 * i, 16, F_WRITE, 0) for i in range(8)], list(range(8))),
+}
+write_corpus("rng", rng_seeds)

@@ -1,5 +1,5 @@
 /*
- * kvmini confines itself (vmm/sandbox.h): a running kvmini with a disk and a NIC shows
+ * kvmini confines itself (vmm/sandbox.h): a running kvmini with a disk, a NIC and an rng shows
  * Seccomp 2 and NoNewPrivs 1 on every thread, and no capabilities when started as root; a
  * forbidden system call in any kind of thread ends it with the documented line and status 6
  * (through kvmini-testhooks, the test-only build of the same VMM); --no-sandbox says so and
@@ -45,11 +45,12 @@ static int tear_down(void **state)
 	return 0;
 }
 
-/* A guest that waits for console input forever, with a disk and a NIC. */
+/* A guest that waits for console input forever, with a disk, a NIC and an rng. */
 static void start(const char *bin, const char *extra, struct vm_bg *vm)
 {
-	const char *argv[] = {bin,	"run", "--kernel", TINY_BZIMAGE, "--cmdline", "test=echo",
-			      "--disk", image, "--net",	   "tap=sbx0",	 extra,	      NULL};
+	const char *argv[] = {bin,	   "run",    "--kernel", TINY_BZIMAGE, "--cmdline",
+			      "test=echo", "--disk", image,	 "--net",      "tap=sbx0",
+			      "--rng",	   extra,    NULL};
 	vm_bg_start(argv, vm);
 }
 
@@ -146,10 +147,10 @@ static void test_every_thread_confined(void **state)
 	inspect(vm.pid, &t);
 	int status = vm_bg_stop(&vm, SIGTERM);
 	printf("  threads: %s\n", t.kinds);
-	/* main, vCPU, console, console output, blk worker, net RX and TX workers */
-	assert_true(t.total >= 7);
+	/* main, vCPU, console, console output, blk worker, net RX and TX workers, rng worker */
+	assert_true(t.total >= 8);
 	for (const char *k = "kvmini-vcpu\0kvmini-console\0kvmini-con-out\0kvmini-blk\0"
-			     "kvmini-net-rx\0kvmini-net-tx\0";
+			     "kvmini-net-rx\0kvmini-net-tx\0kvmini-rng\0";
 	     *k; k += strlen(k) + 1)
 		if (!strstr(t.kinds, k))
 			fail_msg("no %s thread among: %s", k, t.kinds);
@@ -219,6 +220,12 @@ static void test_forbidden_net_tx(void **s)
 {
 	(void)s;
 	forbidden_in("net TX worker");
+}
+
+static void test_forbidden_rng(void **s)
+{
+	(void)s;
+	forbidden_in("rng worker");
 }
 
 /* The release binary has no test hook: the same variable does nothing there. */
@@ -315,6 +322,7 @@ int main(void)
 	    T(test_forbidden_blk),
 	    T(test_forbidden_net_rx),
 	    T(test_forbidden_net_tx),
+	    T(test_forbidden_rng),
 	    T(test_release_has_no_hook),
 	    T(test_no_sandbox),
 	    cmocka_unit_test(test_hardened_binary),

@@ -32,6 +32,7 @@ static void test_defaults(void **state)
 	assert_false(cfg.verbose);
 	assert_false(cfg.no_acpi); /* ACPI tables unless asked not to */
 	assert_false(cfg.virtio_cmdline);
+	assert_false(cfg.rng); /* no virtio-rng unless asked */
 }
 
 static void test_all_options(void **state)
@@ -128,6 +129,23 @@ static void test_help_version(void **state)
 	assert_int_equal(PARSE(&cfg, &err, "-V"), CLI_VERSION);
 }
 
+/* --rng adds the virtio-rng device; it is a flag and takes no value. */
+static void test_rng(void **state)
+{
+	(void)state;
+	struct kvmini_config cfg;
+	struct err err = {{0}};
+	assert_int_equal(PARSE(&cfg, &err, "run", "--kernel", "k", "--rng"), CLI_RUN);
+	assert_true(cfg.rng);
+	assert_int_equal(cfg.ndisks + cfg.nnets, 0);
+	/* Given twice, still one device. */
+	assert_int_equal(PARSE(&cfg, &err, "run", "--rng", "--kernel", "k", "--rng"), CLI_RUN);
+	assert_true(cfg.rng);
+	assert_int_equal(PARSE(&cfg, &err, "run", "--kernel", "k", "--rng=on"), CLI_ERROR);
+	assert_non_null(strstr(err.msg, "--rng=on"));
+	cli_free(&cfg);
+}
+
 /* The parser can run again in the same process (getopt state is reset). */
 static void test_reparse(void **state)
 {
@@ -149,10 +167,10 @@ static void test_usage_complete(void **state)
 	cli_usage(f);
 	fclose(f);
 	static const char *must[] = {
-	    "--kernel",	  "--initrd",	     "--cmdline",   "--mem",	 "--cpus",
-	    "--dump-dtb", "--verbose",	     "--help",	    "--version", "console=ttyS0",
-	    "256M",	  "Ctrl-A x",	     "exit status", "0x501",	 "triple fault",
-	    "--no-acpi",  "--virtio-cmdline"};
+	    "--kernel",	  "--initrd",	      "--cmdline",   "--mem",	  "--cpus",
+	    "--dump-dtb", "--verbose",	      "--help",	     "--version", "console=ttyS0",
+	    "256M",	  "Ctrl-A x",	      "exit status", "0x501",	  "triple fault",
+	    "--no-acpi",  "--virtio-cmdline", "--rng"};
 	for (size_t i = 0; i < sizeof(must) / sizeof(must[0]); i++)
 		if (!strstr(buf, must[i]))
 			fail_msg("--help lacks '%s'", must[i]);
@@ -164,7 +182,7 @@ int main(void)
 	    cmocka_unit_test(test_defaults),	   cmocka_unit_test(test_all_options),
 	    cmocka_unit_test(test_sizes),	   cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_help_version),   cmocka_unit_test(test_reparse),
-	    cmocka_unit_test(test_usage_complete),
+	    cmocka_unit_test(test_usage_complete), cmocka_unit_test(test_rng),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

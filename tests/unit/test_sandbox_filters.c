@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -117,6 +118,31 @@ static void blk_io(void)
 	free(m);
 }
 
+/* What an rng worker does: getrandom into guest buffers (never blocking), eventfds, poll. */
+static int rng_efd = -1;
+
+static void rng_work(void)
+{
+	uint8_t buf[65536];
+	if (getrandom(buf, sizeof(buf), GRND_NONBLOCK) <= 0)
+		_exit(10);
+	if (eventfd_write(rng_efd, 1))
+		_exit(11);
+	struct pollfd p = {.fd = rng_efd, .events = POLLIN};
+	if (poll(&p, 1, 0) != 1)
+		_exit(12);
+	eventfd_t v;
+	if (eventfd_read(rng_efd, &v))
+		_exit(13);
+}
+
+/* The rng worker's own calls are all it may make: no file, no disk write, no socket. */
+static void disk_write(void)
+{
+	struct iovec iov = {"x", 1};
+	_exit(pwritev(rng_efd, &iov, 1, 0) < 0 ? 20 : 21);
+}
+
 static void test_allowlist_sizes(void **s)
 {
 	(void)s;
@@ -125,6 +151,7 @@ static void test_allowlist_sizes(void **s)
 	assert_int_equal(sandbox_allowed_count(SANDBOX_BLK), 25);
 	assert_int_equal(sandbox_allowed_count(SANDBOX_NET_RX), 22);
 	assert_int_equal(sandbox_allowed_count(SANDBOX_NET_TX), 22);
+	assert_int_equal(sandbox_allowed_count(SANDBOX_RNG), 22);
 	assert_int_equal(sandbox_allowed_count(SANDBOX_CONSOLE), 22);
 	assert_int_equal(sandbox_allowed_count(SANDBOX_CONSOLE_OUT), 20);
 	assert_int_equal(sandbox_allowed_count(SANDBOX_MAIN), 23);
@@ -182,6 +209,26 @@ static void test_blk_worker_can_work(void **s)
 	unlink(path);
 }
 
+static void test_rng_worker_can_work(void **s)
+{
+	(void)s;
+	rng_efd = eventfd(0, EFD_NONBLOCK);
+	assert_true(rng_efd >= 0);
+	struct child c;
+	in_child(true, SANDBOX_RNG, rng_work, &c);
+	if (c.status != 0)
+		fail_msg("status %d, stderr: %s", c.status, c.err);
+	in_child(true, SANDBOX_RNG, disk_write, &c);
+	assert_int_equal(c.status, EXIT_SANDBOX);
+	assert_string_equal(c.err, "kvmini: sandbox: rng worker made a forbidden syscall: "
+				   "pwritev (run with --no-sandbox to debug)\n");
+	in_child(true, SANDBOX_RNG, open_socket, &c);
+	assert_int_equal(c.status, EXIT_SANDBOX);
+	in_child(true, SANDBOX_RNG, create_file, &c);
+	assert_int_equal(c.status, sanitizer_build() ? OPEN_REFUSED : EXIT_SANDBOX);
+	close(rng_efd);
+}
+
 static void test_disabled_confines_nothing(void **s)
 {
 	(void)s;
@@ -199,6 +246,7 @@ int main(void)
 	    cmocka_unit_test(test_no_executable_memory),
 	    cmocka_unit_test(test_no_file_opened),
 	    cmocka_unit_test(test_blk_worker_can_work),
+	    cmocka_unit_test(test_rng_worker_can_work),
 	    cmocka_unit_test(test_disabled_confines_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

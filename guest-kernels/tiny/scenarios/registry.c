@@ -27,6 +27,7 @@ const struct scenario scenarios[] = {
     {"exits", scenario_exits},
     {"net-ping", scenario_net_ping},
     {"net-flood", scenario_net_flood},
+    {"rng", scenario_rng},
     {"spew", scenario_spew},
 };
 

@@ -2,11 +2,12 @@
 # That kernel has no device-tree support and is built without the virtio_mmio.device=
 # command-line form (CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES is not set), so it finds the virtio
 # disk the way it would on a cloud VM: kvmini's ACPI tables (a LNRO0005 device in the DSDT),
-# and its second CPU in the MADT. Its initramfs carries Debian's virtio modules. It ends with
-# `poweroff -f`, which must reach kvmini through ACPI S5 and end it with status 0.
+# and its second CPU in the MADT. Its initramfs carries Debian's virtio modules, virtio-rng's
+# among them (its /dev/hwrng is read). It ends with `poweroff -f`, which must reach kvmini
+# through ACPI S5 and end it with status 0.
 dd if=/dev/zero of=stock.img bs=1M count=8 2>/dev/null
 vm stock.log 600 --kernel /rig/stock.vmlinuz --initrd /rig/stock.cpio.gz --mem 512M --cpus 2 \
-  --disk stock.img --cmdline "console=ttyS0 panic=-1 quiet l2test=stock"
+  --disk stock.img --rng --cmdline "console=ttyS0 panic=-1 quiet l2test=stock"
 grep -q '^L2: hello' stock.log || fail "Debian's kernel never reached /init (status $rc after ${secs}s)"
 ok "Debian's kernel reached /init after $(sed -n 's/^L2: hello at \([0-9.]*\)s.*/\1/p' stock.log)s of guest uptime (run ${secs}s)"
 expect_no_l2_fail
@@ -14,6 +15,12 @@ expect_line '^L2: PASS acpi' "the virtio device found through ACPI"
 expect_line '^L2: PASS vda ' "/dev/vda"
 expect_line '^L2: PASS vda-write-readback' "vda write and read back"
 expect_line '^L2: PASS cpus' "2 CPUs from the MADT"
+if grep -q '^L2: hwrng not checked' "$log"; then
+  ok "no virtio-rng module in L1's kernel: /dev/hwrng not checked"
+else
+  expect_line '^L2: PASS hwrng-current virtio_rng' "virtio-rng, found through ACPI, is the hardware RNG"
+  expect_line '^L2: PASS hwrng ' "/dev/hwrng read"
+fi
 expect_line '^L2: done .* powering off' "L2 asked to power off"
 # Without a working S5 the kernel would halt for ever and the timeout would kill kvmini.
 expect_rc 0 "poweroff through ACPI S5"
