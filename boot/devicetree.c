@@ -129,31 +129,20 @@ static void prop_isa_reg(struct dtw *w, const struct plat_device *d)
 	prop_cells(w, "reg", reg, 3 * d->nreg);
 }
 
-static void isa_node_name(char *name, size_t size, const char *what, const struct plat_device *d)
-{
-	snprintf(name, size, "%s@i%llx", what, (unsigned long long)d->reg[0].base);
-}
-
-/* The primary IDE channel: command block, control port, an ISA edge. */
-static void add_ide(struct dtw *w, const struct plat_device *d)
-{
-	char name[32];
-	isa_node_name(name, sizeof(name), "ata", d);
-	node(w, name);
-	prop_str(w, "compatible", "ata-generic");
-	prop_isa_reg(w, d);
-	prop_irq(w, d);
-	end(w);
-}
-
-static void add_uart(struct dtw *w, const struct plat_device *d)
+/*
+ * A device on the ISA bus: "what@i<first port>", its compatible, its port ranges, and its
+ * interrupt. clock: the UART's input clock, 0 for none.
+ */
+static void add_isa_node(struct dtw *w, const char *what, const char *compatible, uint32_t clock,
+			 const struct plat_device *d)
 {
 	char name[32];
-	isa_node_name(name, sizeof(name), "serial", d);
+	snprintf(name, sizeof(name), "%s@i%llx", what, (unsigned long long)d->reg[0].base);
 	node(w, name);
-	prop_str(w, "compatible", "ns16550a");
+	prop_str(w, "compatible", compatible);
 	prop_isa_reg(w, d);
-	prop_u32(w, "clock-frequency", 1843200);
+	if (clock)
+		prop_u32(w, "clock-frequency", clock);
 	prop_irq(w, d);
 	end(w);
 }
@@ -170,10 +159,10 @@ static void add_isa(struct dtw *w, const struct platform *p)
 	prop_u32(w, "#address-cells", 2);
 	prop_u32(w, "#size-cells", 1);
 	for (unsigned i = 0; i < p->ndev; i++) {
-		if (p->dev[i].kind == PLAT_IDE)
-			add_ide(w, &p->dev[i]);
+		if (p->dev[i].kind == PLAT_IDE) /* the primary channel: command block, control */
+			add_isa_node(w, "ata", "ata-generic", 0, &p->dev[i]);
 		else if (p->dev[i].kind == PLAT_UART)
-			add_uart(w, &p->dev[i]);
+			add_isa_node(w, "serial", "ns16550a", 1843200, &p->dev[i]);
 	}
 	end(w);
 }
