@@ -10,9 +10,10 @@
 #include "vmm/exit_status.h" /* documented in --help */
 
 /*
- * The default command line has pci=off: kvmini has no PCI, and without it Linux probes for
- * config space and logs "PCI: Fatal: No config space access function found". A --cmdline
- * replaces the whole string and is never rewritten.
+ * The default command line has pci=off: kvmini has no PCI, so Linux need not probe for its
+ * config space, PCI BIOS or MMCONFIG. (x86 Linux 6.1 still logs "PCI: Fatal: No config space
+ * access function found" either way.) A --cmdline replaces the whole string and is never
+ * rewritten.
  */
 #define CLI_DEFAULT_MEM	    (256ULL << 20)
 #define CLI_DEFAULT_CPUS    1
