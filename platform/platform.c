@@ -35,9 +35,9 @@ int platform_build(struct platform *p, const struct platform_spec *spec, struct 
 {
 	static const int isa_irqs[VIRTIO_MAX_DEVICES] = VIRTIO_ISA_IRQS;
 	if (spec->nvirtio > VIRTIO_MAX_DEVICES)
-		return err_set(err,
-			       "too many virtio devices (at most %d disks, NICs and RNGs together)",
-			       VIRTIO_MAX_DEVICES);
+		return err_set(
+		    err, "too many virtio devices (at most %d: disks, NICs and the rng together)",
+		    VIRTIO_MAX_DEVICES);
 	p->ndev = 0;
 	reg(add(p, PLAT_UART, true, SERIAL_COM1_IRQ), SERIAL_COM1_BASE, 8); /* 8 registers */
 	struct plat_device *d = add(p, PLAT_I8042, true, -1);

@@ -40,6 +40,7 @@ static int plug_platform_device(struct board *b, struct vm *vm, const struct pla
 	case PLAT_UART:
 		/* Output goes nowhere until the console attaches its buffer (console_start). */
 		serial_init(&b->serial, (struct byte_sink){0}, vm_irq_line(vm, (unsigned)d->irq));
+		b->has_serial = true;
 		return serial_register(&b->serial, &vm->pio, base);
 	case PLAT_I8042:
 		return i8042_register(&b->i8042, &vm->pio, base, d->reg[1].base,
@@ -333,7 +334,9 @@ void board_destroy(struct board *b)
 	}
 	free(b->cmdline);
 	b->cmdline = NULL;
-	serial_destroy(&b->serial);
+	if (b->has_serial)
+		serial_destroy(&b->serial);
+	b->has_serial = false;
 }
 
 void board_report(const struct board *b, const struct vm *vm)

@@ -45,6 +45,7 @@ struct board_rng {
 struct board {
 	struct platform platform; /* built first; every address below comes from it */
 	struct serial serial;
+	bool has_serial; /* initialised: board_destroy undoes only what set-up did */
 	struct i8042 i8042;
 	struct test_exit test_exit;
 	struct marker marker;
