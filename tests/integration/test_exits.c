@@ -150,31 +150,28 @@ static void test_driver_polling_one_notify_per_request(void **state)
 {
 	(void)state;
 	/*
-	 * A kick may be skipped, rightly: when the guest queues the next request before the
-	 * device thread has turned notifications back on after the last one (EVENT_IDX), the
-	 * device finds it on its own. Only a device thread preempted at that moment lets the
-	 * guest get there first, so a run with a skipped kick is checked and run again.
+	 * At most one notify per request, and no other exit. A kick may be skipped, rightly:
+	 * when the guest queues the next request before the device thread has turned
+	 * notifications back on after the last one (EVENT_IDX), the device finds it on its own
+	 * re-check. How often that happens depends on scheduling, so the counts are checked
+	 * against each other, exactly, rather than against a fixed 32.
 	 */
-	unsigned kicks = 0, skipped = 1, irqs;
-	for (int tries = 0; skipped && tries < 3; tries++) {
-		run("test=exits dev=vblk op=read size=4096 count=32 warmup=1 vpoll=1", "", NULL);
-		expect_out("exits: dev=vblk op=read size=4096 count=32 bytes=131072 ");
-		driver_counts(&kicks, &skipped, &irqs);
-		assert_int_equal(kicks + skipped, 32);
-		assert_int_equal(irqs, 0);
-		assert_int_equal(window(1, "virtio.requests"), 32);
-		/* Every kick is one doorbell, caught by KVM's ioeventfd ... */
-		assert_int_equal(window(1, "virtio.notifies"), kicks);
-		/* ... and nothing else: no exit reaches kvmini but the marker's. */
-		assert_int_equal(window_net(1, "user.exits"), 0);
-		assert_int_equal(window(1, "user.mmio"), 0);
-		assert_int_equal(window(1, "user.pio"), 1);
-		assert_int_equal(window(1, "pio.marker@510"), 1);
-		assert_no_interrupt_exits(1);
-	}
-	/* One notify per request. */
-	assert_int_equal(window(1, "virtio.notifies"), 32);
-	expect_out("exits: driver: 32 kicks, 0 kicks skipped, 0 interrupts\n");
+	unsigned kicks = 0, skipped = 0, irqs = 0;
+	run("test=exits dev=vblk op=read size=4096 count=32 warmup=1 vpoll=1", "", NULL);
+	expect_out("exits: dev=vblk op=read size=4096 count=32 bytes=131072 ");
+	driver_counts(&kicks, &skipped, &irqs);
+	assert_int_equal(kicks + skipped, 32);
+	assert_true(kicks >= 1); /* the first request finds the device asleep */
+	assert_int_equal(irqs, 0);
+	assert_int_equal(window(1, "virtio.requests"), 32);
+	/* Every kick is one doorbell, caught by KVM's ioeventfd ... */
+	assert_int_equal(window(1, "virtio.notifies"), kicks);
+	/* ... and nothing else: no exit reaches kvmini but the marker's. */
+	assert_int_equal(window_net(1, "user.exits"), 0);
+	assert_int_equal(window(1, "user.mmio"), 0);
+	assert_int_equal(window(1, "user.pio"), 1);
+	assert_int_equal(window(1, "pio.marker@510"), 1);
+	assert_no_interrupt_exits(1);
 }
 
 static void test_full_polling_no_notify(void **state)
