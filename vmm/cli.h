@@ -9,13 +9,17 @@
 #include "core/err.h"
 #include "vmm/exit_status.h" /* documented in --help */
 
+/*
+ * The default command line has pci=off: kvmini has no PCI, and without it Linux probes for
+ * config space and logs "PCI: Fatal: No config space access function found". A --cmdline
+ * replaces the whole string and is never rewritten.
+ */
 #define CLI_DEFAULT_MEM	    (256ULL << 20)
 #define CLI_DEFAULT_CPUS    1
-#define CLI_DEFAULT_CMDLINE "console=ttyS0"
+#define CLI_DEFAULT_CMDLINE "console=ttyS0 pci=off"
 #define CLI_MIN_MEM	    (16ULL << 20)
 #define CLI_MAX_MEM	    (1ULL << 40)
 #define CLI_MAX_CPUS	    254 /* xAPIC ids are 8 bits and 0xFF is the broadcast id */
-
 
 #define CLI_MAX_DISKS	8
 #define CLI_MAX_QUEUES	16

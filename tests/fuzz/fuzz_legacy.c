@@ -1,6 +1,6 @@
 /*
  * libFuzzer target for the small legacy devices a guest reaches by port or MMIO access: the
- * 16550A UART (COM1), the i8042 reset port, the ACPI PM1 block, pvpanic (MMIO), the marker
+ * 16550A UART (COM1), the i8042 keyboard controller, the ACPI PM1 block, pvpanic (MMIO), the marker
  * port and the test-exit port, each on the bus as the board registers it. Accesses of every
  * size, at and around each range, single or as string I/O, plus host console input into the
  * UART. A fake irq_line and a fake machine_ctl record what the devices ask of the machine:
@@ -20,8 +20,11 @@
  *   host console input instead: flags & 31 = n, then n bytes fed to serial_receive()
  *
  * The UART is checked against a shadow of its receive FIFO (what went in from the host and
- * through loopback, in order) and its IIR/LSR/IRQ against the FIFO count; every other device
- * against the few documented values it may read back or act on.
+ * through loopback, in order) and its IIR/LSR/IRQ against the FIFO count; the i8042 against
+ * a model of its documented behaviour (devices/i8042.h: command byte and RAM, the one-byte
+ * output buffer and its status bits, the data byte a command waits for, the absent devices'
+ * timeouts, reset); every other device against the few documented values it may read back
+ * or act on.
  */
 #include <fcntl.h>
 #include <stdbool.h>
@@ -178,6 +181,9 @@ static struct {
 	uint8_t fifo[SERIAL_FIFO_SIZE];
 	unsigned count;
 	uint16_t pm_en, pm_cnt;
+	/* The i8042, as devices/i8042.h documents it. */
+	uint8_t kbc_ram[32], kbc_out, kbc_out_flags, kbc_pending, kbc_outport;
+	bool kbc_obf, kbc_cmd;
 } shadow;
 
 static void shadow_push(uint8_t b)
@@ -328,6 +334,96 @@ static void pm_bytes(uint8_t b[ACPI_PM_LEN])
 	memcpy(b, v, ACPI_PM_LEN);
 }
 
+/* ---- the i8042's model: devices/i8042.h, written out again ---- */
+
+#define KBC_OBF	    0x01
+#define KBC_SYS	    0x04
+#define KBC_CMD	    0x08
+#define KBC_UNLOCK  0x10
+#define KBC_AUX	    0x20
+#define KBC_TIMEOUT 0x40
+
+static void kbc_reset_model(void)
+{
+	memset(shadow.kbc_ram, 0, sizeof(shadow.kbc_ram));
+	shadow.kbc_ram[0] = 0x65; /* KBDINT, SYS, AUXDIS, XLATE */
+	shadow.kbc_outport = 0xCF;
+	shadow.kbc_out = shadow.kbc_out_flags = shadow.kbc_pending = 0;
+	shadow.kbc_obf = shadow.kbc_cmd = false;
+}
+
+static void kbc_put(uint8_t byte, uint8_t flags)
+{
+	shadow.kbc_out = byte;
+	shadow.kbc_out_flags = flags;
+	shadow.kbc_obf = true;
+}
+
+/* A read of the status (cmd) or data port: what it must return, and its effect. */
+static uint8_t kbc_read(bool cmd)
+{
+	if (cmd)
+		return (uint8_t)(KBC_UNLOCK | (shadow.kbc_ram[0] & KBC_SYS) |
+				 (shadow.kbc_cmd ? KBC_CMD : 0) |
+				 (shadow.kbc_obf ? KBC_OBF | shadow.kbc_out_flags : 0));
+	shadow.kbc_obf = false;
+	shadow.kbc_out_flags = 0;
+	return shadow.kbc_out;
+}
+
+/* A write; returns true if it must reset the machine. */
+static bool kbc_write(bool cmd, uint8_t v)
+{
+	shadow.kbc_cmd = cmd;
+	if (cmd) {
+		shadow.kbc_pending = 0;
+		if (v >= 0xF0)
+			return !(v & 1);
+		if (v >= 0x20 && v <= 0x3F)
+			kbc_put(shadow.kbc_ram[v - 0x20], 0);
+		else if ((v >= 0x60 && v <= 0x7F) || (v >= 0xD1 && v <= 0xD4))
+			shadow.kbc_pending = v;
+		else if (v == 0xA7 || v == 0xA8)
+			shadow.kbc_ram[0] =
+			    (uint8_t)((shadow.kbc_ram[0] & ~0x20) | (v == 0xA7 ? 0x20 : 0));
+		else if (v == 0xAD || v == 0xAE)
+			shadow.kbc_ram[0] =
+			    (uint8_t)((shadow.kbc_ram[0] & ~0x10) | (v == 0xAD ? 0x10 : 0));
+		else if (v == 0xA9)
+			kbc_put(0x02, 0);
+		else if (v == 0xAB)
+			kbc_put(0x00, 0);
+		else if (v == 0xAA) {
+			shadow.kbc_ram[0] |= KBC_SYS;
+			kbc_put(0x55, 0);
+		} else if (v == 0xD0)
+			kbc_put((uint8_t)((shadow.kbc_outport & 0xCC) | 0x03), 0);
+		return false;
+	}
+	uint8_t p = shadow.kbc_pending;
+	shadow.kbc_pending = 0;
+	if (p >= 0x60 && p <= 0x7F)
+		shadow.kbc_ram[p - 0x60] = p == 0x60 ? (uint8_t)(v & 0x7F) : v;
+	else if (p == 0xD1) {
+		shadow.kbc_outport = v;
+		return !(v & 1);
+	} else if (p == 0xD2)
+		kbc_put(v, 0);
+	else if (p == 0xD3 || p == 0xD4)
+		kbc_put(0xFE, KBC_AUX | KBC_TIMEOUT);
+	else
+		kbc_put(0xFE, KBC_TIMEOUT); /* for the keyboard, which is not there */
+	return false;
+}
+
+static void check_kbc_state(const char *where)
+{
+	if (memcmp(kbc.ram, shadow.kbc_ram, sizeof(kbc.ram)) || kbc.obf != shadow.kbc_obf ||
+	    kbc.pending != shadow.kbc_pending)
+		fail("the i8042 keeps its RAM, output buffer and waiting command as documented",
+		     where);
+}
+
 /* One element of an access to a device other than the UART: the value read, or the effect. */
 static void other_element(enum dev dev, uint64_t off, bool write, const uint8_t *d, unsigned size,
 			  const char *where)
@@ -336,9 +432,11 @@ static void other_element(enum dev dev, uint64_t off, bool write, const uint8_t 
 	switch (dev) {
 	case D_I8042_DATA:
 	case D_I8042_CMD:
-		if (write && dev == D_I8042_CMD && d[0] == I8042_CMD_RESET)
+		memset(want, 0xFF, size); /* one byte wide; a wider access is no one's anyway */
+		if (write && kbc_write(dev == D_I8042_CMD, d[0]))
 			push(&want_exits, event_code(MACHINE_RESET, 0));
-		memset(want, 0, size); /* output buffer and, for reset loops, input buffer empty */
+		if (!write)
+			want[0] = kbc_read(dev == D_I8042_CMD);
 		break;
 	case D_TEST_EXIT:
 		if (write)
@@ -413,6 +511,7 @@ static void setup(uint8_t cfg)
 	irq_repeated = false;
 	drained = want_drained = 0;
 	memset(&shadow, 0, sizeof(shadow));
+	kbc_reset_model();
 	struct byte_sink out = {.write = (cfg & 16) ? sink_write : NULL};
 	serial_init(&uart, out, (struct irq_line){.set_level = set_level, .gsi = SERIAL_COM1_IRQ});
 	if (cfg & 8)
@@ -503,8 +602,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					    sizeof(uart) - offsetof(struct serial, ier)))
 			fail("an access to another device leaves the UART alone", where);
 		check_uart_state(where);
+		check_kbc_state(where);
 		check_events(where);
 	}
 	serial_destroy(&uart);
+	i8042_destroy(&kbc);
 	return 0;
 }

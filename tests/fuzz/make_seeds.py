@@ -206,6 +206,22 @@ def host(data):
     return bytes([T_HOST, len(data)]) + data
 
 
+def kbc_cmd(val):
+    return bytes([T_I8042_CMD, W, val])
+
+
+def kbc_data(val):
+    return bytes([T_I8042_DATA, W, val])
+
+
+def kbc_in():
+    return bytes([T_I8042_CMD, 0])
+
+
+def kbc_data_in():
+    return bytes([T_I8042_DATA, 0])
+
+
 def legacy(setup, *steps):
     return bytes([setup]) + b"".join(steps)
 
@@ -234,6 +250,17 @@ legacy_seeds = {
                              bytes([T_PM + 2, W | SIZE4, 0xFF, 0xFF, 0x00, (S5 << 2) | 0x20])),
     "i8042_reset": legacy(S5, bytes([T_I8042_CMD, 0]), bytes([T_I8042_DATA, W, 0xFE]),
                           bytes([T_I8042_CMD, W, 0xAA]), bytes([T_I8042_CMD, W, 0xFE])),
+    # Linux 6.1's i8042 probe: flush, CTR read twice and written back, the aux loopback and
+    # interface test, a byte for the absent keyboard, the output port, a self test and reset.
+    "i8042_linux_probe": legacy(S5, kbc_in(), kbc_cmd(0x20), kbc_in(), kbc_data_in(),
+                                kbc_cmd(0x60), kbc_data(0x74), kbc_cmd(0xD3), kbc_data(0x5A),
+                                kbc_in(), kbc_data_in(), kbc_cmd(0xA9), kbc_data_in(),
+                                kbc_cmd(0xA7), kbc_cmd(0xA8), kbc_cmd(0xAB), kbc_data_in(),
+                                kbc_data(0xF2), kbc_in(), kbc_data_in(), kbc_cmd(0xD4),
+                                kbc_data(0xFF), kbc_cmd(0xD1), kbc_data(0xDF), kbc_cmd(0xD0),
+                                kbc_data_in(), kbc_cmd(0xD2), kbc_data(0xAB), kbc_cmd(0x7F),
+                                kbc_data(0x99), kbc_cmd(0x3F), kbc_data_in(), kbc_cmd(0xAA),
+                                kbc_in(), kbc_data_in(), kbc_cmd(0xFF), kbc_cmd(0xFC)),
     "pvpanic": legacy(S5, bytes([T_PVPANIC, 0]), bytes([T_PVPANIC, W, 2]),
                       bytes([T_PVPANIC + 1, W, 1]), bytes([T_PVPANIC, W | 6, 1, 0, 0, 0, 0, 0, 0, 0]),
                       bytes([T_PVPANIC, W, 1])),

@@ -132,6 +132,27 @@ static void test_reset(void **s)
 	assert_null(strstr(res.out, "still running"));
 }
 
+/*
+ * The i8042 as Linux's driver probes it: a controller that answers at once, with no keyboard
+ * and no aux device behind it (devices/i8042.h).
+ */
+static void test_i8042(void **s)
+{
+	(void)s;
+	run_guest("test=i8042", NULL);
+	expect_status(0);
+	expect_out("i8042: flush: ok (0 bytes waiting)\n");
+	expect_out("i8042: self-test: ok (answer 0x55)\n");
+	expect_out("i8042: ctr: ok (0x65 then 0x65, status 0x1c)\n");
+	expect_out("i8042: ctr-write: ok (wrote 0x74 read 0x74; restored 0x65)\n");
+	expect_out("i8042: kbd-test: ok (answer 0x0)\n");
+	expect_out("i8042: aux-absent: ok (loopback 0xfe status 0x75; interface test 0x2)\n");
+	expect_out("i8042: kbd-absent: ok (answer 0xfe status 0x55)\n");
+	expect_out("i8042: flush-end: ok (0 bytes waiting, status 0x14)\n");
+	expect_out("i8042: 8/8 checks ok, 0 waits\n");
+	assert_null(strstr(res.out, "FAIL"));
+}
+
 static void test_panic(void **s)
 {
 	(void)s;
@@ -519,6 +540,7 @@ int main(void)
 	    cmocka_unit_test(test_triple_fault),
 	    cmocka_unit_test(test_exit_port_status),
 	    cmocka_unit_test(test_reset),
+	    cmocka_unit_test(test_i8042),
 	    cmocka_unit_test(test_panic),
 	    cmocka_unit_test(test_acpi),
 	    cmocka_unit_test(test_unknown_scenario),

@@ -7,6 +7,7 @@ const struct scenario scenarios[] = {
     {"triple-fault", scenario_triple_fault},
     {"echo", scenario_echo},
     {"reset", scenario_reset},
+    {"i8042", scenario_i8042},
     {"panic", scenario_panic},
     {"unclaimed", scenario_unclaimed},
     {"serial-irq", scenario_serial_irq},

@@ -24,6 +24,7 @@ int scenario_acpi(struct boot_params *bp);
 int scenario_triple_fault(struct boot_params *bp);
 int scenario_echo(struct boot_params *bp);
 int scenario_reset(struct boot_params *bp);
+int scenario_i8042(struct boot_params *bp);
 int scenario_panic(struct boot_params *bp);
 int scenario_unclaimed(struct boot_params *bp);
 int scenario_serial_irq(struct boot_params *bp);

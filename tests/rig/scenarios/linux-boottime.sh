@@ -18,6 +18,9 @@ for mode in quiet loud; do
   echo "RIG:   $mode: launch to exit $(tr '\n' ' ' <times-$mode)s; guest uptime at /init $(tr '\n' ' ' <uptimes-$mode)s"
   eval "med_$mode=$(median <times-$mode) up_$mode=$(median <uptimes-$mode)"
 done
+# What the kernel said about the i8042 and its ports, from the first boot without `quiet` (the
+# console shows KERN_INFO and up): read in L1, outside the timed launches.
+grep -i -e i8042 -e serio -e atkbd -e 'input:' boot-loud-1.log | sed 's/^/RIG:   loud-1 log: /' || true
 echo "RIG:   boottime: median launch-to-exit quiet ${med_quiet}s, without quiet ${med_loud}s;" \
      "median guest uptime at /init quiet ${up_quiet}s, without quiet ${up_loud}s (5 runs each)"
 ok "boot times measured"
