@@ -65,7 +65,7 @@ static void test_rtc_sandboxed(void **s)
 	expect_rtc_scenario_ok();
 	/* What the guest read lies between the host's clock at the start and at the end. */
 	const char *p = strstr(res.out, "rtc: read-bcd: ok (");
-	long long diff;
+	long long diff = 0;
 	if (!p || !(p = strstr(p, " UTC, now")) || sscanf(p, " UTC, now%lld s", &diff) != 1)
 		fail_msg("no time difference in the guest's output:\n%s", res.out);
 	if (diff < -1 || diff > (long long)(after - before) + 1)
@@ -74,8 +74,8 @@ static void test_rtc_sandboxed(void **s)
 	if (strstr(res.err, "sandbox off"))
 		fail_msg("the sandbox was off:\n%s", res.err);
 	expect_err("RTC (MC146818) at port 0x70, IRQ 8: the host's clock, UTC");
-	unsigned long long irqs;
-	long long offset;
+	unsigned long long irqs = 0;
+	long long offset = 0;
 	parse_report(&irqs, &offset);
 	assert_true(irqs >= 3); /* two update interrupts and the alarm */
 	/* The guest's clock is 2001 now, kvmini's offset says so: set at a host time between
