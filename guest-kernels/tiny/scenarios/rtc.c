@@ -8,7 +8,7 @@
  * - read-bcd: the time, read between UIP checks, is the host's `now=` (UTC) to within
  *   -2..+slack seconds (default 10);
  * - uip: UIP comes on before an update and the seconds change only once it is off again;
- * - binary: in binary, and in 12-hour binary, the same time reads back;
+ * - binary: BCD, 24-hour binary and 12-hour binary read back to back name the same time;
  * - set-time: 2001-09-09 01:46:40 set under SET reads back;
  * - nvram: 0x0e-0x7f (less the century at 0x32) hold what was written; the century is 20;
  * - uie-irq: the update-ended interrupt arrives through the IOAPIC, C shows IRQF and UF and
@@ -90,7 +90,7 @@ static void check_regs(void)
 	result("regs", a == 0x26 && b == RTC_B_24H && d == RTC_D_VRT, why);
 }
 
-static s64 check_read_bcd(bool have_now, u64 now, u64 slack)
+static void check_read_bcd(bool have_now, u64 now, u64 slack)
 {
 	s64 t = 0;
 	unsigned retries;
@@ -98,20 +98,19 @@ static s64 check_read_bcd(bool have_now, u64 now, u64 slack)
 
 	if (!read_unix(&t, &retries)) {
 		result("read-bcd", false, "UIP never cleared");
-		return 0;
+		return;
 	}
 	fmt_time(when, sizeof(when), t);
 	if (!have_now) {
 		snprintf(why, sizeof(why), "%s; not compared: no now= given", when);
 		result("read-bcd", true, why);
-		return t;
+		return;
 	}
 	s64 diff = t - (s64)now;
 
 	snprintf(why, sizeof(why), "%s, now%s%lld s, %u UIP retries", when, diff < 0 ? "" : "+",
 		 (long long)diff, retries);
 	result("read-bcd", diff >= -2 && diff <= (s64)slack, why);
-	return t;
 }
 
 /* Polls A until UIP is on, then until it is off again: the seconds change at that point. */
@@ -138,14 +137,16 @@ static void check_uip(void)
 	result("uip", ok, why);
 }
 
-static void check_binary(s64 t1)
+/* The same time in BCD, then 24-hour binary, then 12-hour binary, read back to back. */
+static void check_binary(void)
 {
-	s64 t2 = 0, t3 = 0;
+	s64 t1 = 0, t2 = 0, t3 = 0;
 	unsigned retries;
 	char why[120];
+	bool ok = read_unix(&t1, &retries);
 
 	cmos_write(RTC_REG_B, RTC_B_24H | RTC_B_DM_BINARY);
-	bool ok = read_unix(&t2, &retries);
+	ok = ok && read_unix(&t2, &retries);
 	u8 sec = cmos_read(RTC_SECONDS);
 
 	/* 12-hour binary: hour byte 1-12 with the PM bit. */
@@ -156,7 +157,7 @@ static void check_binary(s64 t1)
 	unsigned h24 = (unsigned)(t3 % 86400 / 3600);
 	bool hour_ok = (hour & 0x7f) >= 1 && (hour & 0x7f) <= 12 && !!(hour & 0x80) == (h24 >= 12);
 
-	ok = ok && sec < 60 && t2 - t1 >= 0 && t2 - t1 <= 3 && t3 - t2 >= 0 && t3 - t2 <= 3;
+	ok = ok && sec < 60 && t2 - t1 >= 0 && t2 - t1 <= 2 && t3 - t2 >= 0 && t3 - t2 <= 2;
 	snprintf(why, sizeof(why), "24-hour binary +%lld s, 12-hour binary +%lld s, hour byte 0x%x",
 		 (long long)(t2 - t1), (long long)(t3 - t1), hour);
 	result("binary", ok && hour_ok, why);
@@ -286,9 +287,9 @@ int scenario_rtc(struct boot_params *bp)
 	}
 	check_dt(&fdt, node);
 	check_regs();
-	s64 t1 = check_read_bcd(have_now, now, slack);
+	check_read_bcd(have_now, now, slack);
 	check_uip();
-	check_binary(t1);
+	check_binary();
 	check_set_time();
 	check_nvram();
 	check_uie();
