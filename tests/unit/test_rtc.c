@@ -124,6 +124,7 @@ static void expect_at(int64_t secs, bool bin, bool h24)
 static void no_periodic(void)
 {
 	wr(RTC_REG_A, RTC_A_DV_32KHZ);
+	(void)rd(RTC_REG_C); /* and no PF from before (the real clock may have moved) */
 }
 
 /* Sets the time as Linux's mc146818_set_time does: SET, every field, SET cleared. */

@@ -183,10 +183,11 @@ static void rtc_timer_work(void)
 	_exit(rtc_raised == 1 ? 0 : 10);
 }
 
-static void rtc_read_fd(void)
+/* Not even a poll (read is out too, but sanitizer builds allow it for their runtimes). */
+static void rtc_poll_fd(void)
 {
-	eventfd_t v;
-	eventfd_read(rtc_efd, &v);
+	struct pollfd p = {.fd = rtc_efd, .events = POLLIN};
+	poll(&p, 1, 0);
 }
 
 /* The rng worker's own calls are all it may make: no file, no disk write, no socket. */
@@ -283,7 +284,7 @@ static void test_rng_worker_can_work(void **s)
 	close(rng_efd);
 }
 
-/* The RTC's timer: only the common calls and its interrupt; not even a read. */
+/* The RTC's timer: only the common calls and its interrupt; not even a poll. */
 static void test_rtc_timer_can_work(void **s)
 {
 	(void)s;
@@ -293,10 +294,10 @@ static void test_rtc_timer_can_work(void **s)
 	in_child(true, SANDBOX_RTC, rtc_timer_work, &c);
 	if (c.status != 0)
 		fail_msg("status %d, stderr: %s", c.status, c.err);
-	in_child(true, SANDBOX_RTC, rtc_read_fd, &c);
+	in_child(true, SANDBOX_RTC, rtc_poll_fd, &c);
 	assert_int_equal(c.status, EXIT_SANDBOX);
 	assert_string_equal(c.err, "kvmini: sandbox: rtc timer made a forbidden syscall: "
-				   "read (run with --no-sandbox to debug)\n");
+				   "poll (run with --no-sandbox to debug)\n");
 	in_child(true, SANDBOX_RTC, open_socket, &c);
 	assert_int_equal(c.status, EXIT_SANDBOX);
 	close(rtc_efd);
