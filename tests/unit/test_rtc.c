@@ -297,6 +297,37 @@ static void test_divider_reset(void **state)
 	assert_int_equal(rd(RTC_SECONDS), 0x31);
 }
 
+/*
+ * Linux's mc146818_set_time: SET, the divider held in reset (A | 0x60), the fields, B back,
+ * then A back; the clock starts from the fields, its first update 500 ms later (why Linux
+ * writes the time 500 ms into a second).
+ */
+static void test_linux_set_time(void **state)
+{
+	(void)state;
+	fake_ns = t0(123 * MS);
+	uint8_t b = rd(RTC_REG_B), a = rd(RTC_REG_A);
+	wr(RTC_REG_B, b | RTC_B_SET);
+	wr(RTC_REG_A, a | 0x60);
+	wr(RTC_SECONDS, 0x40);
+	wr(RTC_MINUTES, 0x46);
+	wr(RTC_HOURS, 0x01);
+	wr(RTC_DAY_OF_MONTH, 0x09);
+	wr(RTC_MONTH, 0x09);
+	wr(RTC_YEAR, 0x01);
+	wr(RTC_CENTURY, 0x20);
+	fake_ns += 3 * NS;
+	wr(RTC_REG_B, b);
+	fake_ns += 2 * NS;
+	assert_int_equal(rd(RTC_SECONDS), 0x40); /* still held by the divider */
+	wr(RTC_REG_A, a);
+	expect_at(1000000000, false, true);
+	fake_ns += 499 * MS;
+	assert_int_equal(rd(RTC_SECONDS), 0x40);
+	fake_ns += 2 * MS;
+	expect_at(1000000001, false, true);
+}
+
 /* The update-ended interrupt: once a second, UF and IRQF in C, read-to-clear, the line follows. */
 static void test_update_interrupt(void **state)
 {
@@ -746,6 +777,7 @@ int main(void)
 	    T(test_set_time_offset),
 	    T(test_set_freezes),
 	    T(test_divider_reset),
+	    T(test_linux_set_time),
 	    T(test_update_interrupt),
 	    T(test_enable_with_flag_pending),
 	    T(test_periodic),
