@@ -30,11 +30,15 @@ static int64_t ns_to_ticks(int64_t ns)
 	return floor_div(ns, NS_PER_SEC) * TICKS + floor_mod(ns, NS_PER_SEC) * TICKS / NS_PER_SEC;
 }
 
-/* The first ns at or after tick t: ns_to_ticks() of it is t. */
+/* The first ns at or after tick t: ns_to_ticks() of it is t. Saturates (centuries away). */
 static int64_t ticks_to_ns(int64_t t)
 {
-	return floor_div(t, TICKS) * NS_PER_SEC +
-	       (floor_mod(t, TICKS) * NS_PER_SEC + TICKS - 1) / TICKS;
+	int64_t s = floor_div(t, TICKS);
+	if (s >= INT64_MAX / NS_PER_SEC - 1)
+		return INT64_MAX - 1;
+	if (s <= INT64_MIN / NS_PER_SEC + 1)
+		return INT64_MIN + 1;
+	return s * NS_PER_SEC + (floor_mod(t, TICKS) * NS_PER_SEC + TICKS - 1) / TICKS;
 }
 
 /* ---- the calendar (proleptic Gregorian, days since 1970-01-01; H. Hinnant's algorithms) ---- */

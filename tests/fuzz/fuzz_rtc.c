@@ -27,6 +27,7 @@
  *     3 word   op bit 3: a 16-bit write (2 bytes) at 0x70, else a 16-bit read; op bit 4: at
  *              0x71 instead (not wholly the RTC's: unclaimed)
  *     4 clock  two bytes n: op bits 3-4 the unit (1 us, 1 ms, 1 s, 1 h), bit 5 backwards
+ *              (kept within 1970 to 2096)
  *     5 poll   what the timer thread does; op bit 3: first move the clock to the next event
  *     6 wide   size 4 or 8 (op bit 3) at offset 0 or 1 (bit 4) straight through the ops; a
  *              write (bit 5) takes 8 bytes
@@ -372,6 +373,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			i += 2;
 			int64_t d = n * units[(op >> 3) & 3];
 			clock_ns += (op & 0x20) ? -d : d;
+			/* A host clock within a century or so of now, as any host's is. */
+			if (clock_ns < 0)
+				clock_ns = 0;
+			if (clock_ns > 4 * NS_PER_SEC * 1000000000LL)
+				clock_ns = 4 * NS_PER_SEC * 1000000000LL;
 			break;
 		}
 		case 5: {
