@@ -442,6 +442,8 @@ static void *rtc_thread(void *arg)
 	if (r->thread_init)
 		r->thread_init(r->thread_ctx);
 	pthread_mutex_lock(&r->lock);
+	r->initialised = true;
+	pthread_cond_broadcast(&r->wake); /* rtc_start waits for it */
 	while (!r->stop) {
 		int64_t now = r->clock.now_ns(r->clock.ctx);
 		advance(r, ns_to_ticks(now));
@@ -473,8 +475,11 @@ int rtc_start(struct rtc *r, void (*thread_init)(void *ctx), void *ctx, struct e
 	int rc = pthread_create(&r->thread, NULL, rtc_thread, r);
 	if (rc)
 		return err_set(err, "cannot start the RTC's timer thread: %s", strerror(rc));
+	/* Not before it has run thread_init: confined before the guest runs, as every thread. */
 	pthread_mutex_lock(&r->lock);
 	r->started = true;
+	while (!r->initialised)
+		pthread_cond_wait(&r->wake, &r->lock);
 	pthread_mutex_unlock(&r->lock);
 	return 0;
 }

@@ -113,7 +113,7 @@ struct rtc {
 	bool irq_level;
 
 	pthread_t thread;
-	bool started, stop;
+	bool started, initialised, stop; /* initialised: the thread has run thread_init */
 	int64_t thread_deadline; /* host ns the thread sleeps until; INT64_MAX: until woken */
 	void (*thread_init)(void *ctx);
 	void *thread_ctx;
@@ -130,8 +130,9 @@ void rtc_init(struct rtc *r, struct irq_line irq, const struct rtc_clock *clock)
 int rtc_register(struct rtc *r, struct bus *pio, uint64_t base);
 
 /*
- * Starts the timer thread, which first calls thread_init(ctx) (the sandbox) if given. Without
- * it, interrupts are only raised when the guest touches the device or rtc_poll runs.
+ * Starts the timer thread, which first calls thread_init(ctx) (the sandbox) if given, and
+ * returns once it has. Without the thread, interrupts are only raised when the guest touches
+ * the device or rtc_poll runs.
  */
 int rtc_start(struct rtc *r, void (*thread_init)(void *ctx), void *ctx, struct err *err);
 /* Stops and joins the thread, if started. */
