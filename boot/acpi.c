@@ -165,17 +165,35 @@ static void aml_name_integer(struct out *o, const char name[4], uint32_t v)
 	aml_integer(o, v);
 }
 
-/* Name(_CRS, ResourceTemplate() { Memory32Fixed(ReadWrite, base, size) [Interrupt(...){gsi}] }) */
+/*
+ * Name(_CRS, ResourceTemplate() {...}): an MMIO device's Memory32Fixed(ReadWrite, base, size)
+ * and Interrupt(ResourceConsumer, Edge, ActiveHigh, Exclusive) {gsi}; an I/O device's
+ * IO(Decode16, port, port, 1, length) per range and IRQNoFlags() {irq} (edge, active high,
+ * exclusive: an ISA interrupt, as a PC's PNP0B00 declares IRQ 8).
+ */
 static void aml_crs(struct out *o, const struct plat_device *d)
 {
-	uint8_t res[32];
+	uint8_t res[48];
 	struct out r = {.buf = res, .cap = sizeof(res)};
-	put8(&r, 0x86); /* Memory32Fixed */
-	put16(&r, 9);
-	put8(&r, 1); /* read-write */
-	put32(&r, (uint32_t)d->reg[0].base);
-	put32(&r, (uint32_t)d->reg[0].size);
-	if (d->irq >= 0) {
+	for (unsigned i = 0; d->pio && i < d->nreg; i++) {
+		put8(&r, 0x47); /* IO */
+		put8(&r, 1);	/* decodes 16 address bits */
+		put16(&r, (uint16_t)d->reg[i].base);
+		put16(&r, (uint16_t)d->reg[i].base);
+		put8(&r, 1); /* alignment */
+		put8(&r, (uint8_t)d->reg[i].size);
+	}
+	if (!d->pio) {
+		put8(&r, 0x86); /* Memory32Fixed */
+		put16(&r, 9);
+		put8(&r, 1); /* read-write */
+		put32(&r, (uint32_t)d->reg[0].base);
+		put32(&r, (uint32_t)d->reg[0].size);
+	}
+	if (d->irq >= 0 && d->pio && d->irq < 16) {
+		put8(&r, 0x22); /* IRQNoFlags: a mask of ISA IRQs */
+		put16(&r, (uint16_t)(1u << d->irq));
+	} else if (d->irq >= 0) {
 		put8(&r, 0x89); /* Extended Interrupt */
 		put16(&r, 6);
 		/* consumer, edge, active high, exclusive: KVM_IRQFD injects an edge */
@@ -190,10 +208,35 @@ static void aml_crs(struct out *o, const struct plat_device *d)
 	struct out b = {.buf = body, .cap = sizeof(body)};
 	aml_integer(&b, (uint32_t)r.len);
 	put(&b, r.buf, r.len);
+	if (r.overflow)
+		b.overflow = true;
 	put8(o, AML_NAME);
 	put(o, "_CRS", 4);
 	const uint8_t op = AML_BUFFER;
 	aml_pkg(o, &op, 1, &b);
+}
+
+/*
+ * Name(_HID, ...): a 7-character PNP id ("PNP0B00") as the compressed EISA id integer that
+ * ASL's EisaId() makes, an 8-character ACPI id ("LNRO0005") as a string.
+ */
+static void aml_hid(struct out *o, const char *hid)
+{
+	if (strlen(hid) != 7) {
+		aml_name_string(o, "_HID", hid);
+		return;
+	}
+	uint16_t vendor =
+	    (uint16_t)((hid[0] - 0x40) << 10 | (hid[1] - 0x40) << 5 | (hid[2] - 0x40));
+	uint32_t product = 0;
+	for (unsigned i = 3; i < 7; i++) {
+		char c = hid[i];
+		product = product << 4 | (uint32_t)(c <= '9' ? c - '0' : c - 'A' + 10);
+	}
+	/* Big-endian in memory: the vendor's two bytes, then the product's. */
+	aml_name_integer(o, "_HID",
+			 (uint32_t)(vendor >> 8) | (uint32_t)(vendor & 0xFF) << 8 |
+			     (product >> 8) << 16 | (product & 0xFF) << 24);
 }
 
 static void aml_device(struct out *o, unsigned index, const char *hid, const struct plat_device *d)
@@ -207,7 +250,7 @@ static void aml_device(struct out *o, unsigned index, const char *hid, const str
 	name[2] = (char)('0' + index / 10 % 10);
 	name[3] = (char)('0' + index % 10);
 	put(&b, name, 4);
-	aml_name_string(&b, "_HID", hid);
+	aml_hid(&b, hid);
 	aml_name_integer(&b, "_UID", index);
 	aml_crs(&b, d);
 	const uint8_t op[2] = {AML_EXT, AML_DEVICE};
@@ -222,6 +265,8 @@ static const char *dsdt_hid(const struct plat_device *d)
 		return "LNRO0005";
 	case PLAT_PVPANIC:
 		return "QEMU0001";
+	case PLAT_RTC:
+		return "PNP0B00"; /* AT real-time clock */
 	default:
 		return NULL;
 	}
@@ -258,7 +303,7 @@ static void build_dsdt_body(struct out *o, const struct acpi_params *p)
 }
 
 /* Fixed ACPI Description Table, revision 6 (276 bytes): a PC with ACPI already enabled. */
-static void build_fadt(struct out *o, uint16_t pm_base, uint64_t facs, uint64_t dsdt)
+static void build_fadt(struct out *o, uint16_t pm_base, bool rtc, uint64_t facs, uint64_t dsdt)
 {
 	size_t at = table_begin(o, "FACP", 6);
 	put32(o, (uint32_t)facs);
@@ -295,9 +340,9 @@ static void build_fadt(struct out *o, uint16_t pm_base, uint64_t facs, uint64_t 
 	put8(o, 0);		/* DUTY_WIDTH */
 	put8(o, 0);		/* DAY_ALRM */
 	put8(o, 0);		/* MON_ALRM */
-	put8(o, 0);		/* CENTURY */
-	/* IAPC_BOOT_ARCH: legacy devices, an 8042, no VGA, no MSI, no CMOS RTC. */
-	put16(o, (1u << 0) | (1u << 1) | (1u << 2) | (1u << 3) | (1u << 5));
+	put8(o, rtc ? RTC_CMOS_CENTURY : 0); /* CENTURY: its CMOS index */
+	/* IAPC_BOOT_ARCH: legacy devices, an 8042, no VGA, no MSI; "no CMOS RTC" without one. */
+	put16(o, (1u << 0) | (1u << 1) | (1u << 2) | (1u << 3) | (rtc ? 0 : 1u << 5));
 	put8(o, 0); /* reserved */
 	/* Flags: WBINVD, PROC_C1, no fixed power/sleep buttons, RTC wake not fixed. */
 	put32(o, (1u << 0) | (1u << 2) | (1u << 4) | (1u << 5) | (1u << 6));
@@ -363,6 +408,10 @@ long acpi_build(uint8_t *buf, size_t cap, uint64_t gpa, const struct acpi_params
 		const struct plat_device *d = &p->platform->dev[i];
 		if (dsdt_hid(d) && d->reg[0].base + d->reg[0].size > 0x100000000ULL)
 			return err_set(err, "ACPI: device %u lies above 4 GiB", i);
+		for (unsigned k = 0; dsdt_hid(d) && d->pio && k < d->nreg; k++)
+			if (d->reg[k].base + d->reg[k].size > 0x10000 || d->reg[k].size > 0xFF)
+				return err_set(err, "ACPI: device %u has ports an IO() cannot name",
+					       i);
 	}
 
 	struct out o = {.buf = buf, .cap = cap};
@@ -399,7 +448,8 @@ long acpi_build(uint8_t *buf, size_t cap, uint64_t gpa, const struct acpi_params
 
 	align(&o, 8);
 	const uint64_t fadt = gpa + o.len;
-	build_fadt(&o, (uint16_t)pm->reg[0].base, facs, dsdt);
+	build_fadt(&o, (uint16_t)pm->reg[0].base, platform_find(p->platform, PLAT_RTC, 0) != NULL,
+		   facs, dsdt);
 
 	align(&o, 8);
 	const uint64_t madt = gpa + o.len;

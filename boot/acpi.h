@@ -8,7 +8,8 @@
  * The machine described: one LAPIC per vCPU, the IOAPIC with the ISA IRQs identity-mapped
  * (KVM's default routing), the SCI on IRQ 9 as QEMU declares it (level, active high), the
  * PM1 event and control blocks of devices/acpi_pm.c (so `poweroff` ends kvmini through S5),
- * and a DSDT with a device for each MMIO device of the platform table. No PCI, no RTC, no VGA.
+ * and a DSDT with a device for each MMIO device of the platform table and for the CMOS RTC
+ * (PNP0B00, with the FADT's century index). No PCI, no VGA.
  */
 #ifndef KVMINI_ACPI_H
 #define KVMINI_ACPI_H
@@ -25,7 +26,8 @@ struct acpi_params {
 	unsigned ncpus; /* APIC ids 0..ncpus-1 */
 	/*
 	 * The devices: PM1 registers from its PLAT_ACPI_PM entry (which it must have), and a DSDT
-	 * device for each virtio-mmio transport (_HID "LNRO0005") and pvpanic ("QEMU0001").
+	 * device for each virtio-mmio transport (_HID "LNRO0005"), pvpanic ("QEMU0001") and the
+	 * CMOS RTC (EisaId "PNP0B00"; also the FADT's CENTURY and IAPC_BOOT_ARCH).
 	 */
 	const struct platform *platform;
 };

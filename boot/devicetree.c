@@ -148,9 +148,11 @@ static void add_isa_node(struct dtw *w, const char *what, const char *compatible
 }
 
 /*
- * The UART and IDE live in I/O space, which the ISA binding expresses as a bus whose first
- * address cell is 1 for I/O. Linux finds these ports by legacy probing anyway; the nodes
- * document them, and the tiny guest routes their interrupts from them.
+ * The UART, IDE and RTC live in I/O space, which the ISA binding expresses as a bus whose
+ * first address cell is 1 for I/O. Linux finds these ports by legacy probing anyway (the RTC
+ * too: x86 registers its rtc_cmos device by itself, and only a node with status "disabled"
+ * turns it off); the nodes document them, and the tiny guest routes their interrupts from
+ * them.
  */
 static void add_isa(struct dtw *w, const struct platform *p)
 {
@@ -163,6 +165,8 @@ static void add_isa(struct dtw *w, const struct platform *p)
 			add_isa_node(w, "ata", "ata-generic", 0, &p->dev[i]);
 		else if (p->dev[i].kind == PLAT_UART)
 			add_isa_node(w, "serial", "ns16550a", 1843200, &p->dev[i]);
+		else if (p->dev[i].kind == PLAT_RTC)
+			add_isa_node(w, "rtc", "motorola,mc146818", 0, &p->dev[i]);
 	}
 	end(w);
 }

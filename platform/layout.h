@@ -82,6 +82,11 @@
 #define ACPI_PM_BASE 0x600 /* PM1a_EVT_BLK; PM1a_CNT_BLK at +4 (QEMU's q35 uses it too) */
 #define ACPI_SCI_IRQ 9	   /* declared as QEMU does (level, active high); never raised */
 
+#define RTC_PORT	 0x70 /* CMOS index (bit 7: the NMI mask), then data at 0x71 */
+#define RTC_NPORT	 2
+#define RTC_IRQ		 8
+#define RTC_CMOS_CENTURY 0x32 /* the CMOS byte holding the century, as ACPI's FADT names it */
+
 #define SERIAL_COM1_BASE 0x3F8
 #define SERIAL_COM1_IRQ	 4
 

@@ -35,9 +35,9 @@ int platform_build(struct platform *p, const struct platform_spec *spec, struct 
 {
 	static const int isa_irqs[VIRTIO_MAX_DEVICES] = VIRTIO_ISA_IRQS;
 	if (spec->nvirtio > VIRTIO_MAX_DEVICES)
-		return err_set(err,
-			       "too many virtio devices (at most %d disks, NICs and RNGs together)",
-			       VIRTIO_MAX_DEVICES);
+		return err_set(
+		    err, "too many virtio devices (at most %d: disks, NICs and the rng together)",
+		    VIRTIO_MAX_DEVICES);
 	p->ndev = 0;
 	reg(add(p, PLAT_UART, true, SERIAL_COM1_IRQ), SERIAL_COM1_BASE, 8); /* 8 registers */
 	struct plat_device *d = add(p, PLAT_I8042, true, -1);
@@ -59,6 +59,7 @@ int platform_build(struct platform *p, const struct platform_spec *spec, struct 
 		d->slot = i;
 	}
 	reg(add(p, PLAT_PVPANIC, false, -1), PVPANIC_MMIO_BASE, PVPANIC_MMIO_SIZE);
+	reg(add(p, PLAT_RTC, true, RTC_IRQ), RTC_PORT, RTC_NPORT);
 	for (unsigned i = 0; i < p->ndev; i++)
 		for (unsigned j = i + 1; j < p->ndev; j++)
 			if (conflict(&p->dev[i], &p->dev[j]))

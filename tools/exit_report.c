@@ -90,3 +90,33 @@ bool exit_report_get(const struct exit_report *r, const char *key, uint64_t *val
 	}
 	return false;
 }
+
+/* The value of key, or 0 when the line lacks it. */
+static uint64_t value_or_0(const struct exit_report *r, const char *key)
+{
+	uint64_t v = 0;
+	exit_report_get(r, key, &v);
+	return v;
+}
+
+void exit_report_split(const struct exit_report *r, const struct exit_counting *how,
+		       struct exit_split *s)
+{
+	uint64_t kvm, user = value_or_0(r, "user.exits"),
+		      notifies = value_or_0(r, "virtio.notifies");
+	s->have_kvm = exit_report_get(r, "kvm.exits", &kvm);
+	s->io = user + notifies;
+	if (!s->have_kvm) {
+		s->all = s->io;
+		s->background = 0;
+		return;
+	}
+	uint64_t io_exits = value_or_0(r, "kvm.io_exits"), pio = value_or_0(r, "user.pio");
+	uint64_t halts = value_or_0(r, "kvm.halt_exits"),
+		 windows = value_or_0(r, "kvm.irq_window_exits");
+	s->io += (io_exits > pio ? io_exits - pio : 0) + (!how->window_in_halt ? halts + windows
+							  : halts > windows    ? halts
+									       : windows);
+	s->all = kvm + (how->notifies_counted ? 0 : notifies);
+	s->background = (int64_t)(s->all - s->io);
+}

@@ -49,4 +49,43 @@ bool exit_report_parse(const char *line, struct exit_report *r);
 /* The value of key ("user.exits", "kvm.exits", "pio.ide@1f0", ...); false when r lacks it. */
 bool exit_report_get(const struct exit_report *r, const char *key, uint64_t *value);
 
+/*
+ * How a host's KVM counts what kvm.exits leaves ambiguous; measured, never assumed (the tiny
+ * guest's notify probe, and its IDE reads, which take an interrupt per sector).
+ */
+struct exit_counting {
+	/* kvm.exits includes the QueueNotify writes its ioeventfds handle (VMX and SVM do). */
+	bool notifies_counted;
+	/*
+	 * A halt and an interrupt window for the same interrupt are one exit: a host that
+	 * handles the guest's `sti; hlt` in one go when the interrupt is already pending (PVM,
+	 * which emulates the guest kernel) still bumps both counters.
+	 */
+	bool window_in_halt;
+};
+
+/*
+ * One window's exits by cause (docs/exit-counts.md, "Background"). Keys a line lacks count 0.
+ *
+ *   all         every exit: KVM's count (kvm.exits), plus the virtio notifies where KVM
+ *               leaves them out of it. Without KVM statistics (have_kvm false): the exits to
+ *               kvmini plus the notifies.
+ *   io          the exits whose reason is the I/O: those to kvmini (user.exits), the notifies
+ *               (virtio.notifies), port I/O KVM handled itself (kvm.io_exits beyond
+ *               user.pio, on hosts that count port I/O there), and the exits that deliver
+ *               completion interrupts: the halts waiting for them (kvm.halt_exits) plus the
+ *               interrupt windows (kvm.irq_window_exits), or the larger of the two where a
+ *               window shares its halt's exit.
+ *   background  all - io: exits KVM counted for no I/O reason (host timer ticks, the vCPU
+ *               thread preempted). Negative only if a host counts in some other way.
+ */
+struct exit_split {
+	bool have_kvm;
+	uint64_t all, io;
+	int64_t background;
+};
+
+void exit_report_split(const struct exit_report *r, const struct exit_counting *how,
+		       struct exit_split *s);
+
 #endif

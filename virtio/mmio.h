@@ -49,6 +49,7 @@ struct virtio_mmio_queue {
 	pthread_mutex_t park_lock;
 	pthread_cond_t park_cond;
 	bool go, busy, quit;
+	bool confined;		    /* thread_init has returned: set once, before the guest runs */
 	pthread_mutex_t count_lock; /* notifies + what still waits in notify_fd, consistently */
 	uint64_t notifies;	    /* kicks counted: each is one guest write to QueueNotify */
 	uint64_t credited;	    /* of those, still in notify_fd (put back by a sampler) */

@@ -136,6 +136,8 @@ static void *worker(void *arg)
 	if (t->thread_init)
 		t->thread_init(t->thread_ctx, q);
 	pthread_mutex_lock(&q->park_lock);
+	q->confined = true;
+	pthread_cond_broadcast(&q->park_cond);
 	for (;;) {
 		while (!q->go && !q->quit)
 			pthread_cond_wait(&q->park_cond, &q->park_lock);
@@ -160,6 +162,14 @@ int vq_workers_spawn(struct virtio_mmio *t)
 		if (rc)
 			return rc;
 		q->spawned = true;
+	}
+	/* Back only once every thread has confined itself: none is ever seen unconfined. */
+	for (unsigned i = 0; i < t->nqueues; i++) {
+		struct virtio_mmio_queue *q = &t->queues[i];
+		pthread_mutex_lock(&q->park_lock);
+		while (!q->confined)
+			pthread_cond_wait(&q->park_cond, &q->park_lock);
+		pthread_mutex_unlock(&q->park_lock);
 	}
 	return 0;
 }

@@ -40,6 +40,7 @@ static int plug_platform_device(struct board *b, struct vm *vm, const struct pla
 	case PLAT_UART:
 		/* Output goes nowhere until the console attaches its buffer (console_start). */
 		serial_init(&b->serial, (struct byte_sink){0}, vm_irq_line(vm, (unsigned)d->irq));
+		b->has_serial = true;
 		return serial_register(&b->serial, &vm->pio, base);
 	case PLAT_I8042:
 		return i8042_register(&b->i8042, &vm->pio, base, d->reg[1].base,
@@ -53,6 +54,10 @@ static int plug_platform_device(struct board *b, struct vm *vm, const struct pla
 					vm_machine_ctl(vm));
 	case PLAT_PVPANIC:
 		return pvpanic_register(&b->pvpanic, &vm->mmio, base, vm_machine_ctl(vm));
+	case PLAT_RTC: /* its timer thread starts in start_rtc */
+		rtc_init(&b->rtc, vm_irq_line(vm, (unsigned)d->irq), NULL);
+		b->has_rtc = true;
+		return rtc_register(&b->rtc, &vm->pio, base);
 	case PLAT_IDE:	  /* plug_ide, with its disk */
 	case PLAT_VIRTIO: /* plug_virtio, in slot order */
 		return 0;
@@ -65,6 +70,27 @@ static int plug_devices(struct board *b, struct vm *vm, struct err *err)
 	for (unsigned i = 0; i < b->platform.ndev; i++)
 		if (plug_platform_device(b, vm, &b->platform.dev[i]))
 			return err_set(err, "device address ranges overlap (a kvmini bug)");
+	return 0;
+}
+
+_Static_assert(RTC_CMOS_CENTURY == RTC_CENTURY, "the FADT's century index is the RTC's");
+
+/* The RTC's timer thread confines itself before anything else. */
+static void rtc_thread_init(void *ctx)
+{
+	const struct vm *vm = ctx;
+	sandbox_enter(vm->sandbox, SANDBOX_RTC, -1);
+}
+
+static int start_rtc(struct board *b, struct vm *vm, struct err *err)
+{
+	if (!b->has_rtc)
+		return 0;
+	if (rtc_start(&b->rtc, rtc_thread_init, vm, err))
+		return -1;
+	const struct plat_device *d = platform_find(&b->platform, PLAT_RTC, 0);
+	vm_log(vm, "RTC (MC146818) at port 0x%llx, IRQ %d: the host's clock, UTC",
+	       (unsigned long long)d->reg[0].base, d->irq);
 	return 0;
 }
 
@@ -251,7 +277,7 @@ int board_setup(struct board *b, struct vm *vm, const struct kvmini_config *cfg,
 {
 	if (build_platform(b, cfg, err))
 		return KVMINI_EXIT_USAGE;
-	if (plug_devices(b, vm, err))
+	if (plug_devices(b, vm, err) || start_rtc(b, vm, err))
 		return KVMINI_EXIT_FAILURE;
 	for (unsigned i = 0; i < cfg->ndisks; i++) {
 		int rc = plug_disk(b, vm, &cfg->disks[i], err);
@@ -318,6 +344,10 @@ void board_destroy(struct board *b)
 	for (unsigned i = 0; i < b->nvirtio; i++)
 		virtio_mmio_destroy(b->virtio[i]);
 	b->nvirtio = 0;
+	if (b->has_rtc) {
+		rtc_destroy(&b->rtc);
+		b->has_rtc = false;
+	}
 	for (unsigned i = 0; i < b->nblks; i++)
 		disk_close(&b->blks[i].disk);
 	b->nblks = 0;
@@ -333,13 +363,22 @@ void board_destroy(struct board *b)
 	}
 	free(b->cmdline);
 	b->cmdline = NULL;
-	serial_destroy(&b->serial);
+	if (b->has_serial)
+		serial_destroy(&b->serial);
+	b->has_serial = false;
 }
 
 void board_report(const struct board *b, const struct vm *vm)
 {
 	if (b->has_ide)
 		vm_log(vm, "IDE: %llu commands", (unsigned long long)b->ide.commands);
+	if (b->has_rtc)
+		vm_log(vm,
+		       "RTC: %llu interrupt(s), %llu timer wake-up(s), guest clock %+lld s from "
+		       "the host's",
+		       (unsigned long long)atomic_load(&b->rtc.irqs),
+		       (unsigned long long)atomic_load(&b->rtc.wakeups),
+		       (long long)rtc_offset_seconds(&b->rtc));
 	for (unsigned i = 0; i < b->nvirtio; i++) {
 		struct virtio_mmio *t = b->virtio[i];
 		for (unsigned q = 0; q < t->nqueues; q++)

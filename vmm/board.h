@@ -10,6 +10,7 @@
 #include "devices/ide.h"
 #include "devices/marker.h"
 #include "devices/pvpanic.h"
+#include "devices/rtc.h"
 #include "devices/serial.h"
 #include "devices/test_exit.h"
 #include "virtio/blk.h"
@@ -45,11 +46,14 @@ struct board_rng {
 struct board {
 	struct platform platform; /* built first; every address below comes from it */
 	struct serial serial;
+	bool has_serial; /* initialised: board_destroy undoes only what set-up did */
 	struct i8042 i8042;
 	struct test_exit test_exit;
 	struct marker marker;
 	struct pvpanic pvpanic;
 	struct acpi_pm acpi_pm; /* registered only with ACPI tables */
+	struct rtc rtc;		/* with its timer thread */
+	bool has_rtc;
 	struct board_blk blks[VIRTIO_MAX_DEVICES];
 	unsigned nblks;
 	struct board_net nets[VIRTIO_MAX_DEVICES];

@@ -11,7 +11,7 @@
 const char *const kvm_stat_names[] = {
     "exits",	      "io_exits",	  "mmio_exits",	  "halt_exits",
     "irq_exits",      "irq_window_exits", "signal_exits", "insn_emulation",
-    "irq_injections", "hypercalls",
+    "irq_injections", "hypercalls",	  "halt_wait_ns",
 };
 const unsigned kvm_stat_count = sizeof(kvm_stat_names) / sizeof(kvm_stat_names[0]);
 

@@ -31,6 +31,7 @@ enum sandbox_kind {
 	SANDBOX_NET_RX,
 	SANDBOX_NET_TX,
 	SANDBOX_RNG,
+	SANDBOX_RTC,
 	SANDBOX_KINDS,
 };
 

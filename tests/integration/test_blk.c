@@ -296,6 +296,37 @@ static void test_cmdline_mode_io(void **s)
 	unlink(img);
 }
 
+/*
+ * More virtio devices than the platform has slots (eight disks and an rng): status 2, one
+ * line, before any disk is touched.
+ */
+static void test_too_many_virtio_devices(void **s)
+{
+	(void)s;
+	char img[8][64];
+	const char *argv[2 * 8 + 3] = {NULL};
+	unsigned n = 0;
+	for (unsigned i = 0; i < 8; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "slot%u.img", i);
+		scratch_path(img[i], sizeof(img[i]), name);
+		make_image(img[i], 8);
+		argv[n++] = "--disk";
+		argv[n++] = img[i];
+	}
+	run_guest("test=hello", argv[0], argv[1], argv[2], argv[3], argv[4], argv[5], argv[6],
+		  argv[7], argv[8], argv[9], argv[10], argv[11], argv[12], argv[13], argv[14],
+		  argv[15], "--rng", NULL);
+	expect_one_line_error("too many virtio devices");
+	for (unsigned i = 0; i < 8; i++)
+		expect_untouched(img[i]);
+	/* Eight in all is fine. */
+	run_guest("test=hello", argv[0], argv[1], argv[2], argv[3], argv[4], argv[5], argv[6],
+		  argv[7], argv[8], argv[9], argv[10], argv[11], argv[12], argv[13], argv[14],
+		  argv[15], NULL);
+	expect_status(0);
+}
+
 /* (i) A missing disk, a directory, or a disk another kvmini holds: status 2, one line. */
 static void test_bad_disks(void **s)
 {
@@ -440,6 +471,7 @@ int main(void)
 	    cmocka_unit_test(test_guest_pattern_in_image),
 	    cmocka_unit_test(test_host_pattern_read),
 	    cmocka_unit_test(test_two_disks),
+	    cmocka_unit_test(test_too_many_virtio_devices),
 	    cmocka_unit_test(test_ro_disk),
 	    cmocka_unit_test(test_flush_then_sigkill),
 	    cmocka_unit_test(test_hostile),

@@ -147,10 +147,11 @@ static void test_every_thread_confined(void **state)
 	inspect(vm.pid, &t);
 	int status = vm_bg_stop(&vm, SIGTERM);
 	printf("  threads: %s\n", t.kinds);
-	/* main, vCPU, console, console output, blk worker, net RX and TX workers, rng worker */
-	assert_true(t.total >= 8);
+	/* main, vCPU, console, console output, blk worker, net RX and TX workers, rng worker,
+	 * rtc timer */
+	assert_true(t.total >= 9);
 	for (const char *k = "kvmini-vcpu\0kvmini-console\0kvmini-con-out\0kvmini-blk\0"
-			     "kvmini-net-rx\0kvmini-net-tx\0kvmini-rng\0";
+			     "kvmini-net-rx\0kvmini-net-tx\0kvmini-rng\0kvmini-rtc\0";
 	     *k; k += strlen(k) + 1)
 		if (!strstr(t.kinds, k))
 			fail_msg("no %s thread among: %s", k, t.kinds);
@@ -226,6 +227,12 @@ static void test_forbidden_rng(void **s)
 {
 	(void)s;
 	forbidden_in("rng worker");
+}
+
+static void test_forbidden_rtc(void **s)
+{
+	(void)s;
+	forbidden_in("rtc timer");
 }
 
 /* The release binary has no test hook: the same variable does nothing there. */
@@ -323,6 +330,7 @@ int main(void)
 	    T(test_forbidden_net_rx),
 	    T(test_forbidden_net_tx),
 	    T(test_forbidden_rng),
+	    T(test_forbidden_rtc),
 	    T(test_release_has_no_hook),
 	    T(test_no_sandbox),
 	    cmocka_unit_test(test_hardened_binary),

@@ -87,8 +87,11 @@ static void test_chain(void **state)
 	assert_int_equal(fadt[88], 4);
 	assert_int_equal(fadt[89], 2);
 	assert_int_equal(rd32(fadt + 48), 0); /* no SMI_CMD: ACPI mode is always on */
-	/* Boot flags: an 8042 (kvmini's reset path), no CMOS RTC. */
-	assert_int_equal(fadt[109] & 0x22, 0x22);
+	/* Boot flags: an 8042 (kvmini's reset path). */
+	assert_int_equal(fadt[109] & 0x02, 0x02);
+	/* A CMOS RTC: no "CMOS RTC not present" flag, and the century at its CMOS index. */
+	assert_int_equal(fadt[109] & 0x20, 0);
+	assert_int_equal(fadt[108], RTC_CMOS_CENTURY);
 }
 
 static void test_madt(void **state)
@@ -168,6 +171,45 @@ static void test_dsdt_resources(void **state)
 	assert_int_equal(described, 9); /* eight virtio transports and pvpanic */
 }
 
+/*
+ * The CMOS RTC as a PC's firmware declares it: _HID EisaId("PNP0B00") (the compressed
+ * integer 0x000BD041), IO(Decode16, 0x70, 0x70, 1, 2) and IRQNoFlags() {8}, in one device.
+ */
+static void test_dsdt_rtc(void **state)
+{
+	(void)state;
+	long n = build(1, 1);
+	const uint8_t *xsdt = table_at(rd64(buf + 24), n, "XSDT");
+	const uint8_t *fadt = table_at(rd64(xsdt + 36), n, "FACP");
+	const uint8_t *d = table_at(rd64(fadt + 140), n, "DSDT");
+	size_t len = rd32(d + 4);
+	const struct plat_device *rtc = platform_find(&plat, PLAT_RTC, 0);
+	assert_non_null(rtc);
+	const uint8_t hid[] = {'_', 'H', 'I', 'D', 0x0C, 0x41, 0xD0, 0x0B, 0x00};
+	const uint8_t *dev = find(d, len, hid, sizeof(hid));
+	assert_non_null(dev);
+	const uint8_t io[] = {0x47, 1, RTC_PORT, 0, RTC_PORT, 0, 1, 2};
+	const uint8_t irq[] = {0x22, (1u << RTC_IRQ) & 0xFF, (1u << RTC_IRQ) >> 8};
+	const uint8_t *at_io = find(d, len, io, sizeof(io));
+	assert_non_null(at_io);
+	assert_true(at_io > dev && at_io - dev < 40); /* in the same device */
+	assert_ptr_equal(find(d, len, irq, sizeof(irq)), at_io + sizeof(io));
+	/* Without an RTC in the table, there is none in the tables either. */
+	plat.dev[plat.ndev - 1] = plat.dev[0];
+	plat.ndev--;
+	assert_null(platform_find(&plat, PLAT_RTC, 0));
+	struct err e = {{0}};
+	struct acpi_params p = {.ncpus = 1, .platform = &plat};
+	n = acpi_build(buf, sizeof(buf), GPA, &p, &e);
+	assert_true(n > 0);
+	xsdt = table_at(rd64(buf + 24), n, "XSDT");
+	fadt = table_at(rd64(xsdt + 36), n, "FACP");
+	d = table_at(rd64(fadt + 140), n, "DSDT");
+	assert_null(find(d, rd32(d + 4), hid, sizeof(hid)));
+	assert_int_equal(fadt[109] & 0x20, 0x20);
+	assert_int_equal(fadt[108], 0);
+}
+
 /* An independent AML parser agrees: iasl (acpica-tools) disassembles the DSDT we built. */
 static void test_iasl_disassembly(void **state)
 {
@@ -210,15 +252,21 @@ static void test_iasl_disassembly(void **state)
 	    "Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, )",
 	    "0x00000017,",
 	    "Name (\\_S5, Package (0x04)",
+	    "Name (_HID, EisaId (\"PNP0B00\")",
+	    "IO (Decode16,\n                    0x0070,             // Range Minimum\n"
+	    "                    0x0070,             // Range Maximum\n"
+	    "                    0x01,               // Alignment\n"
+	    "                    0x02,               // Length",
+	    "IRQNoFlags ()\n                    {8}",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		if (!strstr(dsl, want[i]))
 			fail_msg("iasl's disassembly lacks '%s':\n%s", want[i], dsl);
-	/* Nine devices, no more: nothing was mis-nested into a device of its own. */
+	/* Ten devices, no more: nothing was mis-nested into a device of its own. */
 	unsigned devices = 0;
 	for (const char *p = dsl; (p = strstr(p, "Device (")); p++)
 		devices++;
-	assert_int_equal(devices, 9);
+	assert_int_equal(devices, 10); /* 8 virtio transports, pvpanic, the RTC */
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);
 }
@@ -238,8 +286,17 @@ static void test_bad_input(void **state)
 	for (size_t i = 200; i < 400; i++)
 		assert_int_equal(buf[i], 0xEE);
 	/* A described device above 4 GiB cannot be put in a Memory32Fixed. */
-	plat.dev[plat.ndev - 1].reg[0].base = 0xFFFFFF00ULL << 8;
+	struct plat_device *pvpanic = (struct plat_device *)platform_find(&plat, PLAT_PVPANIC, 0);
+	pvpanic->reg[0].base = 0xFFFFFF00ULL << 8;
 	assert_int_equal(acpi_build(buf, sizeof(buf), GPA, &p, &e), -1);
+	assert_non_null(strstr(e.msg, "above 4 GiB"));
+	pvpanic->reg[0].base = PVPANIC_MMIO_BASE;
+	assert_true(acpi_build(buf, sizeof(buf), GPA, &p, &e) > 0);
+	/* Nor I/O ports past 0xFFFF in an IO() descriptor. */
+	struct plat_device *rtc = (struct plat_device *)platform_find(&plat, PLAT_RTC, 0);
+	rtc->reg[0].base = 0xFFFF;
+	assert_int_equal(acpi_build(buf, sizeof(buf), GPA, &p, &e), -1);
+	assert_non_null(strstr(e.msg, "IO()"));
 	/* Nor can tables be built without the PM1 registers poweroff needs. */
 	assert_int_equal(platform_build(&plat, &(struct platform_spec){0}, &e), 0);
 	assert_int_equal(acpi_build(buf, sizeof(buf), GPA, &p, &e), -1);
@@ -249,8 +306,11 @@ static void test_bad_input(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_chain),	   cmocka_unit_test(test_madt),
-	    cmocka_unit_test(test_dsdt_resources), cmocka_unit_test(test_iasl_disassembly),
+	    cmocka_unit_test(test_chain),
+	    cmocka_unit_test(test_madt),
+	    cmocka_unit_test(test_dsdt_resources),
+	    cmocka_unit_test(test_dsdt_rtc),
+	    cmocka_unit_test(test_iasl_disassembly),
 	    cmocka_unit_test(test_bad_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -201,6 +201,31 @@ static void test_pvpanic_node(void **state)
 	assert_int_equal(cell(reg, 3), PVPANIC_MMIO_SIZE);
 }
 
+/* The CMOS RTC on the ISA bus, as Linux's x86_wallclock_init and the tiny guest find it. */
+static void test_rtc_node(void **state)
+{
+	(void)state;
+	build(1, 256 * MiB);
+	int node = fdt_node_offset_by_compatible(blob, -1, "motorola,mc146818");
+	assert_true(node >= 0);
+	assert_int_equal(fdt_path_offset(blob, "/isa/rtc@i70"), node);
+	int len;
+	const void *reg = fdt_getprop(blob, node, "reg", &len);
+	assert_int_equal(len, 12);
+	assert_int_equal(cell(reg, 0), 1); /* I/O space */
+	assert_int_equal(cell(reg, 1), 0x70);
+	assert_int_equal(cell(reg, 2), 2);
+	const void *irq = fdt_getprop(blob, node, "interrupts", &len);
+	assert_int_equal(len, 8);
+	assert_int_equal(cell(irq, 0), 8);
+	assert_int_equal(cell(irq, 1), DT_IRQ_EDGE_RISING);
+	const void *parent = fdt_getprop(blob, node, "interrupt-parent", &len);
+	assert_int_equal(cell(parent, 0), DT_IOAPIC_PHANDLE);
+	assert_null(fdt_getprop(blob, node, "status", &len)); /* never "disabled" */
+	/* Only one. */
+	assert_true(fdt_node_offset_by_compatible(blob, node, "motorola,mc146818") < 0);
+}
+
 static void test_buffer_too_small(void **state)
 {
 	(void)state;
@@ -226,6 +251,7 @@ int main(void)
 	    cmocka_unit_test(test_mmio_devices),
 	    cmocka_unit_test(test_ide_node),
 	    cmocka_unit_test(test_pvpanic_node),
+	    cmocka_unit_test(test_rtc_node),
 	    cmocka_unit_test(test_buffer_too_small),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -39,6 +39,15 @@ static void test_fixed_devices(void **state)
 			 KVMINI_TEST_EXIT_PORT);
 	assert_int_equal(platform_find(&plat, PLAT_MARKER, 0)->reg[0].base, KVMINI_MARKER_PORT);
 	assert_false(platform_find(&plat, PLAT_PVPANIC, 0)->pio);
+	/* The CMOS RTC: index and data ports, IRQ 8, in every VM. */
+	const struct plat_device *rtc = platform_find(&plat, PLAT_RTC, 0);
+	assert_non_null(rtc);
+	assert_true(rtc->pio);
+	assert_int_equal(rtc->nreg, 1);
+	assert_int_equal(rtc->reg[0].base, 0x70);
+	assert_int_equal(rtc->reg[0].size, 2);
+	assert_int_equal(rtc->irq, 8);
+	assert_null(platform_find(&plat, PLAT_RTC, 1));
 	assert_null(platform_find(&plat, PLAT_IDE, 0));
 	assert_null(platform_find(&plat, PLAT_ACPI_PM, 0));
 	assert_null(platform_find(&plat, PLAT_VIRTIO, 0));
@@ -51,6 +60,7 @@ static void test_fixed_devices(void **state)
 	assert_int_equal(ide->reg[0].base, 0x1F0);
 	assert_int_equal(ide->reg[1].base, 0x3F6);
 	assert_int_equal(platform_find(&plat, PLAT_ACPI_PM, 0)->reg[0].base, 0x600);
+	assert_non_null(platform_find(&plat, PLAT_RTC, 0));
 }
 
 /* virtio slots in order, each its own window and IOAPIC pin, inside the MMIO hole. */
@@ -66,6 +76,9 @@ static void test_virtio_slots(void **state)
 		assert_int_equal(d->irq, 16 + (int)i);
 	}
 	assert_null(platform_find(&plat, PLAT_VIRTIO, VIRTIO_MAX_DEVICES));
+	/* The fullest table fits, and still has the RTC on IRQ 8 beside IDE's 14. */
+	assert_true(plat.ndev <= PLATFORM_MAX_DEVICES);
+	assert_int_equal(platform_find(&plat, PLAT_RTC, 0)->irq, 8);
 	/* Every MMIO device lies in the hole, below the APICs and KVM's pages. */
 	for (unsigned i = 0; i < plat.ndev; i++) {
 		const struct plat_device *d = &plat.dev[i];

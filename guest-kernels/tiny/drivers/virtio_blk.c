@@ -180,8 +180,12 @@ static bool has_room(void *arg)
 	return r->vq->num_free >= r->needed;
 }
 
+/*
+ * Adds the request and, when it is the last of a batch (blk-mq's bd->last), kicks if the
+ * device wants a kick: requests queued earlier in the batch share that one kick.
+ */
 static int add_and_kick(struct virtio_blk *b, struct virtqueue *vq, struct vblk_req *r,
-			const struct vq_sg *sg, unsigned n)
+			const struct vq_sg *sg, unsigned n, bool last)
 {
 	r->done = false;
 	r->used_len = 0;
@@ -189,7 +193,12 @@ static int add_and_kick(struct virtio_blk *b, struct virtqueue *vq, struct vblk_
 		int rc = vq_add(vq, sg, n, r);
 		if (rc == 0)
 			break;
-		/* Full (Linux's -ENOSPC stops the hardware queue): wait for completions. */
+		/*
+		 * Full (Linux's -ENOSPC stops the hardware queue): kick what the batch queued so
+		 * far, as virtio_queue_rq does, and wait for completions.
+		 */
+		if (rc == -1 && vq->num_added)
+			vq_kick(vq);
 		struct room room = {vq, vq_descs_needed(vq, n)};
 		if (rc == -2 || vq->num_free == vq->num || !vblk_wait(b, has_room, &room)) {
 			printf("virtio-blk: disk %u: cannot queue a %u-entry request: %s\n",
@@ -199,8 +208,15 @@ static int add_and_kick(struct virtio_blk *b, struct virtqueue *vq, struct vblk_
 			return -1;
 		}
 	}
-	if (vq_kick_prepare(vq))
-		vq_notify(vq);
+	b->batch_queues |= 1u << (vq - b->vqs);
+	if (!last)
+		return 0;
+	/* The batch may have spread over several queues (vqueues=N): end it on each. */
+	for (unsigned i = 0; i < b->nvqs; i++) {
+		if ((b->batch_queues & (1u << i)) && vq_kick_prepare(&b->vqs[i]))
+			vq_notify(&b->vqs[i]);
+	}
+	b->batch_queues = 0;
 	return 0;
 }
 
@@ -209,10 +225,16 @@ int vblk_submit_sg(struct virtio_blk *b, unsigned q, struct vblk_req *r, const s
 {
 	if (q >= b->nvqs)
 		return -1;
-	return add_and_kick(b, &b->vqs[q], r, sg, n);
+	return add_and_kick(b, &b->vqs[q], r, sg, n, true);
 }
 
 int vblk_submit(struct virtio_blk *b, struct vblk_req *r, u32 type, u64 sector, void *buf, u32 len)
+{
+	return vblk_queue(b, r, type, sector, buf, len, true);
+}
+
+int vblk_queue(struct virtio_blk *b, struct vblk_req *r, u32 type, u64 sector, void *buf, u32 len,
+	       bool last)
 {
 	static struct vq_sg sg[VBLK_MAX_SEGS + 2];
 	bool to_guest = type == VIRTIO_BLK_T_IN || type == VIRTIO_BLK_T_GET_ID;
@@ -238,7 +260,7 @@ int vblk_submit(struct virtio_blk *b, struct vblk_req *r, u32 type, u64 sector, 
 		len -= seg;
 	}
 	sg[n++] = (struct vq_sg){(u64)(uintptr_t)&r->status, 1, true};
-	return add_and_kick(b, next_queue(b), r, sg, n);
+	return add_and_kick(b, next_queue(b), r, sg, n, last);
 }
 
 static bool broken(const struct virtio_blk *b)

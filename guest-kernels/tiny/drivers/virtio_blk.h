@@ -53,6 +53,7 @@ struct virtio_blk {
 	bool ro;
 	struct virtqueue vqs[VBLK_MAX_QUEUES];
 	unsigned nvqs, next_vq;
+	unsigned batch_queues; /* queues a batch (vblk_queue) added to and not yet kicked */
 	unsigned completed;
 };
 
@@ -83,6 +84,13 @@ const char *vblk_init_finish(struct virtio_blk *b); /* DRIVER_OK */
  * Kicks if the device wants it. Returns 0, or -1 after printing why not.
  */
 int vblk_submit(struct virtio_blk *b, struct vblk_req *r, u32 type, u64 sector, void *buf, u32 len);
+/*
+ * The same as one of a batch, as blk-mq hands virtio_blk requests with bd->last: only the last
+ * of a batch kicks (if the device wants it), for every request the batch queued on its queue.
+ * The last ends the batch on every queue it used (vqueues=N spreads it round robin).
+ */
+int vblk_queue(struct virtio_blk *b, struct vblk_req *r, u32 type, u64 sector, void *buf, u32 len,
+	       bool last);
 /* The same for a hand-made scatter list (hostile tests); r's hdr/status are not touched. */
 int vblk_submit_sg(struct virtio_blk *b, unsigned q, struct vblk_req *r, const struct vq_sg *sg,
 		   unsigned n);

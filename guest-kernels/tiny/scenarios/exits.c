@@ -1,28 +1,44 @@
 /*
  * test=exits dev=ide|vblk op=read|write size=BYTES count=N order=seq|rand [seed=S] [multi=N]
- * [start=SECTOR] [warmup=W]: the workload examples/exit_compare.c counts, the same on either
- * disk.
+ * [start=SECTOR] [warmup=W] [qd=Q] [idle=1] [nprobe=K]: the workload examples/exit_compare.c
+ * counts, the same on either disk.
  *
- * N requests of BYTES each at queue depth 1: sequential from sector `start` (default 0), or
- * at random positions aligned to BYTES drawn by a PRNG seeded with S (default 1). Writes store
+ * N requests of BYTES each: sequential from sector `start` (default 0), or at random
+ * positions aligned to BYTES drawn by a PRNG seeded with S (default 1). Writes store
  * pattern_byte(S, sector, offset) (blk_common.h), so every path leaves the same image.
+ *
+ * Queue depth Q (default 1; virtio only, ATA PIO has one command at a time): as fio with
+ * iodepth=Q over io_uring drives Linux, the guest keeps Q requests in flight; it queues a
+ * batch (all Q at first, then every slot that completed) with one kick at most, after the
+ * last of the batch (blk-mq's bd->last), waits for at least one completion (an interrupt, or
+ * with vpoll=1 polling the used ring), reaps every completion there is and refills.
  *
  * Everything else happens outside the measurement: the device is set up (for IDE with
  * multi=N, SET MULTIPLE MODE first), positions and write data are prepared, the empty
  * calibration window 255 is opened and closed (after warmup=W reads of the first request's
  * sectors, default 0, so that a device polling after each request is already polling), and
- * only then window 1 is opened around
- * exactly the N requests; nothing in it touches a device but the requests (no printing). The
- * guest's own polling checks (vblk poll_check) are kept out of it. After it, one line:
+ * only then window 1 is opened around exactly the N requests; nothing in it touches a
+ * device but the requests (no printing). The guest's own polling checks (vblk poll_check)
+ * are kept out of it.
+ *
+ * Then, on request, two more windows. nprobe=K (virtio only): window 2 writes QueueNotify K
+ * times with nothing new in the ring; whether KVM counts a notify its ioeventfd handles among
+ * its exits differs between hosts, and this window shows it (right after window 1, so that a
+ * polling device is still polling and no notify wakes its thread). idle=1: window 3 lasts
+ * exactly as long as window 1 (by the TSC); the guest spins in it with interrupts off and
+ * touches no device, as a polling driver spins, so every exit in it is the host's (timer
+ * ticks, preemption of the vCPU thread): background. After the windows, two lines:
  *
  *   exits: dev=D op=O size=B count=N bytes=N*B checksum=0xC ok
+ *   exits: driver: K kicks, S kicks skipped, I interrupts   (virtio only)
  *
- * where C is the blk checksum of all data read or written, in request order. On failure:
- * "exits: FAIL why" and status 1.
+ * where C is the blk checksum of all data read or written, in request order, and the
+ * driver's counts are for window 1. On failure: "exits: FAIL why" and status 1.
  */
 #include "scenarios/scenario.h"
 #include "scenarios/blk_common.h"
 #include "scenarios/ide_common.h"
+#include "arch/cpu.h"
 #include "arch/io.h"
 #include "drivers/watchdog.h"
 #include "lib/cmdline.h"
@@ -32,6 +48,8 @@
 #include "guest_abi.h"
 
 #define WINDOW		   1
+#define WINDOW_PROBE	   2
+#define WINDOW_IDLE	   3
 #define WINDOW_CALIBRATION KVMINI_MARKER_CALIBRATION
 #define MAX_BYTES	   (VBLK_MAX_BYTES) /* per request: 256 KiB */
 #define MAX_TOTAL	   (64ULL << 20)    /* all requests' data is kept in RAM */
@@ -65,10 +83,95 @@ static bool get_word(const char *key, const char *a, const char *b, char *out, s
 	return !strcmp(out, a) || !strcmp(out, b);
 }
 
+/* A request in flight: which one (its index) in which request slot. */
+struct slot {
+	struct vblk_req req;
+	u64 i;
+	bool busy;
+};
+
+static struct slot slots[BLK_MAX_QD];
+static unsigned nslots;
+
+static bool any_done(void *arg)
+{
+	(void)arg;
+	for (unsigned s = 0; s < nslots; s++) {
+		if (slots[s].busy && slots[s].req.done)
+			return true;
+	}
+	return false;
+}
+
+static unsigned kicks(const struct virtio_blk *b, bool skipped)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < b->nvqs; i++)
+		n += skipped ? b->vqs[i].kicks_skipped : b->vqs[i].kicks;
+	return n;
+}
+
+/*
+ * The virtio requests at queue depth qd, inside window 1. Returns ~0 or the index of the
+ * request that failed, with *vstatus its status (-1: it never completed).
+ */
+static u64 vblk_requests(struct virtio_blk *b, bool write, const u64 *pos, u8 *data, u64 count,
+			 u32 size, unsigned qd, int *vstatus, u32 *used_len)
+{
+	u32 type = write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
+	u64 next = 0, finished = 0;
+	unsigned idle = qd;
+
+	while (finished < count) {
+		/* Refill every free slot as one batch: at most one kick, after its last. */
+		unsigned want = count - next < idle ? (unsigned)(count - next) : idle, m = 0;
+
+		for (unsigned s = 0; s < qd && m < want; s++) {
+			if (slots[s].busy)
+				continue;
+			m++;
+			slots[s].i = next;
+			slots[s].busy = true;
+			if (vblk_queue(b, &slots[s].req, type, pos[next], data + next * size, size,
+				       m == want)) {
+				*vstatus = -1;
+				return next;
+			}
+			next++;
+		}
+		idle -= m;
+		if (!vblk_wait(b, any_done, NULL)) {
+			*vstatus = -1;
+			for (unsigned s = 0; s < qd; s++) {
+				if (slots[s].busy)
+					return slots[s].i;
+			}
+			return next;
+		}
+		for (unsigned s = 0; s < qd; s++) {
+			struct slot *x = &slots[s];
+
+			if (!x->busy || !x->req.done)
+				continue;
+			if (x->req.status != VIRTIO_BLK_S_OK ||
+			    x->req.used_len != (write ? 1 : size + 1)) {
+				*vstatus = x->req.status;
+				*used_len = x->req.used_len;
+				return x->i;
+			}
+			x->busy = false;
+			idle++;
+			finished++;
+		}
+	}
+	return ~0ULL;
+}
+
 int scenario_exits(struct boot_params *bp)
 {
 	char dev[8], op[8], order[8];
-	u64 size, count, seed, start, warmup;
+	u64 size, count, seed, start, warmup, qd, idle, nprobe;
 	struct vblk_opts opts;
 	struct virtio_blk *b = NULL;
 	struct ata_port *ap = NULL;
@@ -86,7 +189,10 @@ int scenario_exits(struct boot_params *bp)
 	    blk_get_num("exits", "count", 1, 1, 1000000, &count) ||
 	    blk_get_num("exits", "seed", BLK_DEFAULT_S, 0, ~0ULL, &seed) ||
 	    blk_get_num("exits", "start", 0, 0, ~0ULL, &start) ||
-	    blk_get_num("exits", "warmup", 0, 0, 1000, &warmup))
+	    blk_get_num("exits", "warmup", 0, 0, 1000, &warmup) ||
+	    blk_get_num("exits", "qd", 1, 1, BLK_MAX_QD, &qd) ||
+	    blk_get_num("exits", "idle", 0, 0, 1, &idle) ||
+	    blk_get_num("exits", "nprobe", 0, 0, 100000, &nprobe))
 		return 1;
 	if (size % VBLK_SECTOR)
 		return fail("size=%llu is not a whole number of sectors", size);
@@ -94,6 +200,9 @@ int scenario_exits(struct boot_params *bp)
 		return fail("size*count above %llu bytes", MAX_TOTAL);
 	bool write = !strcmp(op, "write"), ide = !strcmp(dev, "ide");
 	u32 nsec = (u32)(size / VBLK_SECTOR);
+
+	if (ide && (qd != 1 || nprobe))
+		return fail("qd= and nprobe= are for dev=vblk: ATA PIO runs one command at a time");
 
 	/* Set-up, outside any window. */
 	if (ide) {
@@ -107,7 +216,10 @@ int scenario_exits(struct boot_params *bp)
 		if (n < 0)
 			return 1;
 		b = &blk_disks[0];
-		/* Completions by interrupt; a polling guest's checks would be exits. */
+		/*
+		 * Completions by interrupt, or with vpoll=1 by polling the used ring: then the
+		 * poll loop's own checks for pending interrupts would be exits, so only on a hang.
+		 */
 		b->opts.poll_check = 1u << 20;
 		capacity = b->capacity;
 	}
@@ -118,7 +230,7 @@ int scenario_exits(struct boot_params *bp)
 	u8 *data = heap_alloc(count * size);
 	if (!pos || !data)
 		return fail("out of memory for %llu requests of %llu bytes", count, size);
-	u64 state = seed, slots = capacity / nsec;
+	u64 state = seed, places = capacity / nsec;
 	for (u64 i = 0; i < count; i++) {
 		if (!strcmp(order, "seq")) {
 			pos[i] = start + i * nsec;
@@ -126,15 +238,15 @@ int scenario_exits(struct boot_params *bp)
 				return fail("request %llu at sector %llu is past the end (%llu)", i,
 					    pos[i], capacity);
 		} else {
-			pos[i] = prng_next(&state) % slots * nsec;
+			pos[i] = prng_next(&state) % places * nsec;
 		}
 		if (write)
 			pattern_fill(data + i * size, seed, pos[i], nsec);
 	}
-	static struct vblk_req req;
 	u64 failed = ~0ULL;
 	unsigned err = 0;
 	int vstatus = 0;
+	u32 used_len = 0;
 
 	u8 *scratch = warmup ? heap_alloc(size) : NULL;
 	if (warmup && !scratch)
@@ -151,32 +263,56 @@ int scenario_exits(struct boot_params *bp)
 		if (bad)
 			return fail("warm-up read %llu of sector %llu+%u", i, pos[0], nsec);
 	}
+	nslots = (unsigned)qd;
+	unsigned irqs0 = 0, kicks0 = 0, skipped0 = 0;
+	if (b) {
+		irqs0 = b->vdev.irqs;
+		kicks0 = kicks(b, false);
+		skipped0 = kicks(b, true);
+	}
 	watchdog_arm(60000 + (u32)(count / 10)); /* armed outside the window */
 	outb(WINDOW_CALIBRATION, KVMINI_MARKER_PORT);
 	outb(0, KVMINI_MARKER_PORT);
+	u64 t0 = rdtsc();
 	outb(WINDOW, KVMINI_MARKER_PORT);
-	for (u64 i = 0; i < count; i++) {
-		u8 *p = data + i * size;
-
-		if (ide) {
-			err = ata_rw(ap, write, pos[i], nsec, p);
+	if (ide) {
+		for (u64 i = 0; i < count; i++) {
+			err = ata_rw(ap, write, pos[i], nsec, data + i * size);
 			if (err) {
 				failed = i;
 				break;
 			}
-		} else {
-			u32 type = write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
-
-			if (vblk_submit(b, &req, type, pos[i], p, (u32)size) ||
-			    !vblk_wait_req(b, &req) || req.status != VIRTIO_BLK_S_OK ||
-			    req.used_len != (write ? 1 : (u32)size + 1)) {
-				vstatus = req.done ? req.status : -1;
-				failed = i;
-				break;
-			}
 		}
+	} else {
+		failed = vblk_requests(b, write, pos, data, count, (u32)size, (unsigned)qd,
+				       &vstatus, &used_len);
 	}
 	outb(0, KVMINI_MARKER_PORT);
+	u64 ticks = rdtsc() - t0;
+	unsigned irqs = 0, nkicks = 0, skipped = 0;
+	if (b) {
+		irqs = b->vdev.irqs - irqs0;
+		nkicks = kicks(b, false) - kicks0;
+		skipped = kicks(b, true) - skipped0;
+	}
+	if (nprobe && failed == ~0ULL) {
+		/* Notifies with nothing new in the ring: the device finds no work and moves on. */
+		outb(WINDOW_PROBE, KVMINI_MARKER_PORT);
+		for (u64 i = 0; i < nprobe; i++)
+			vq_notify(&b->vqs[0]);
+		outb(0, KVMINI_MARKER_PORT);
+	}
+	if (idle && failed == ~0ULL) {
+		/*
+		 * Background: as long as window 1 took, spinning as a polling driver does, with
+		 * interrupts off (none is due: the watchdog is a minute away) and no device access.
+		 */
+		outb(WINDOW_IDLE, KVMINI_MARKER_PORT);
+		u64 t1 = rdtsc();
+		while (rdtsc() - t1 < ticks)
+			cpu_relax();
+		outb(0, KVMINI_MARKER_PORT);
+	}
 	watchdog_stop();
 
 	if (failed != ~0ULL) {
@@ -188,7 +324,7 @@ int scenario_exits(struct boot_params *bp)
 			snprintf(why, sizeof(why), "%s", vblk_wait_failure(b));
 		else
 			snprintf(why, sizeof(why), "status %d (%s), used length %u", vstatus,
-				 vblk_status_name(vstatus), req.used_len);
+				 vblk_status_name(vstatus), used_len);
 		return fail("request %llu (%s of sector %llu+%u): %s", failed, op, pos[failed],
 			    nsec, why);
 	}
@@ -210,5 +346,8 @@ int scenario_exits(struct boot_params *bp)
 	blk_csum_add(&c, data, count * size);
 	printf("exits: dev=%s op=%s size=%llu count=%llu bytes=%llu checksum=0x%08x ok\n", dev, op,
 	       size, count, size * count, blk_csum_value(&c));
+	if (b)
+		printf("exits: driver: %u kicks, %u kicks skipped, %u interrupts\n", nkicks,
+		       skipped, irqs);
 	return 0;
 }

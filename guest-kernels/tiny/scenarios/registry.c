@@ -29,6 +29,7 @@ const struct scenario scenarios[] = {
     {"net-ping", scenario_net_ping},
     {"net-flood", scenario_net_flood},
     {"rng", scenario_rng},
+    {"rtc", scenario_rtc},
     {"spew", scenario_spew},
 };
 

@@ -46,6 +46,7 @@ int scenario_exits(struct boot_params *bp);
 int scenario_net_ping(struct boot_params *bp);
 int scenario_net_flood(struct boot_params *bp);
 int scenario_rng(struct boot_params *bp);
+int scenario_rtc(struct boot_params *bp);
 int scenario_spew(struct boot_params *bp);
 
 #endif

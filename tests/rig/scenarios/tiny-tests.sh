@@ -1,5 +1,5 @@
 # tiny-tests: the tiny-guest integration suites of tests/integration (boot, virtio-blk, IDE,
-# exit counts, virtio-net, virtio-rng), run once here so that exact exit counts and device behaviour are
+# exit counts, virtio-net, virtio-rng, the CMOS RTC), run once here so that exact exit counts and device behaviour are
 # checked under SVM as well as under the development machine's PVM. Each suite is bounded;
 # a suite that skips (status 77) counts as a failure, since L1 does have /dev/kvm.
 #
