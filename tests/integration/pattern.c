@@ -1,6 +1,7 @@
 #include "pattern.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -121,6 +122,18 @@ int scratch_make(const char *tag)
 {
 	snprintf(scratch, sizeof(scratch), "/tmp/kvmini-%s-XXXXXX", tag);
 	return mkdtemp(scratch) ? 0 : -1;
+}
+
+int scratch_group_setup(void **state)
+{
+	(void)state;
+	return scratch_make(program_invocation_short_name);
+}
+
+int scratch_group_teardown(void **state)
+{
+	(void)state;
+	return scratch_remove();
 }
 
 const char *scratch_dir(void)

@@ -58,6 +58,10 @@ int blank_image(char *path, size_t len, const char *tag);
 int scratch_make(const char *tag);
 int scratch_remove(void);
 
+/* The same with cmocka's group signature; the tag is the suite's program name. */
+int scratch_group_setup(void **state);
+int scratch_group_teardown(void **state);
+
 /* The scratch directory, and the path of a file name in it. */
 const char *scratch_dir(void);
 void scratch_path(char *buf, size_t len, const char *name);

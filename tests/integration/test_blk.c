@@ -450,18 +450,6 @@ static void test_exits_workload(void **s)
 	unlink(img);
 }
 
-static int make_tmpdir(void **s)
-{
-	(void)s;
-	return scratch_make("blk");
-}
-
-static int remove_tmpdir(void **s)
-{
-	(void)s;
-	return scratch_remove();
-}
-
 int main(void)
 {
 	char why[128];
@@ -489,5 +477,5 @@ int main(void)
 	    cmocka_unit_test(test_ring_features),
 	    cmocka_unit_test(test_exits_workload),
 	};
-	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+	return cmocka_run_group_tests(tests, scratch_group_setup, scratch_group_teardown);
 }

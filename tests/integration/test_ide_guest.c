@@ -473,12 +473,6 @@ static int setup(void **s)
 	return 0;
 }
 
-static int teardown(void **s)
-{
-	(void)s;
-	return scratch_remove();
-}
-
 int main(void)
 {
 	char why[128];
@@ -497,5 +491,5 @@ int main(void)
 	    cmocka_unit_test(test_trace_matches_counts),
 	    cmocka_unit_test(test_same_data_both_paths),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, scratch_group_teardown);
 }

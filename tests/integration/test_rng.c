@@ -91,18 +91,6 @@ static void test_rng_after_disk(void **s)
 	unlink(dtb);
 }
 
-static int group_setup(void **s)
-{
-	(void)s;
-	return scratch_make("rng");
-}
-
-static int group_teardown(void **s)
-{
-	(void)s;
-	return scratch_remove();
-}
-
 int main(void)
 {
 	char why[160];
@@ -114,5 +102,5 @@ int main(void)
 	    cmocka_unit_test(test_no_rng_without_flag), cmocka_unit_test(test_rng_short_watchdog),
 	    cmocka_unit_test(test_rng_after_disk),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, scratch_group_setup, scratch_group_teardown);
 }

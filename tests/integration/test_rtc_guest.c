@@ -136,18 +136,6 @@ static void test_rtc_in_device_tree(void **s)
 	unlink(dtb);
 }
 
-static int group_setup(void **s)
-{
-	(void)s;
-	return scratch_make("rtc");
-}
-
-static int group_teardown(void **s)
-{
-	(void)s;
-	return scratch_remove();
-}
-
 int main(void)
 {
 	char why[160];
@@ -160,5 +148,5 @@ int main(void)
 	    cmocka_unit_test(test_rtc_wrong_now),
 	    cmocka_unit_test(test_rtc_in_device_tree),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, scratch_group_setup, scratch_group_teardown);
 }
