@@ -56,7 +56,6 @@ int platform_build(struct platform *p, const struct platform_spec *spec, struct 
 		int irq = spec->virtio_isa_irq ? isa_irqs[i] : VIRTIO_FIRST_GSI + (int)i;
 		d = add(p, PLAT_VIRTIO, false, irq);
 		reg(d, VIRTIO_MMIO_BASE + (uint64_t)i * VIRTIO_MMIO_STRIDE, VIRTIO_MMIO_STRIDE);
-		d->slot = i;
 	}
 	reg(add(p, PLAT_PVPANIC, false, -1), PVPANIC_MMIO_BASE, PVPANIC_MMIO_SIZE);
 	reg(add(p, PLAT_RTC, true, RTC_IRQ), RTC_PORT, RTC_NPORT);

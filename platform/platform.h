@@ -33,8 +33,7 @@ struct plat_device {
 	bool pio; /* the ranges are I/O ports, else guest-physical MMIO */
 	struct plat_range reg[2];
 	unsigned nreg;
-	int irq;       /* the GSI it raises, or -1; every one is an edge, active high */
-	unsigned slot; /* PLAT_VIRTIO: 0, 1, ... in table order */
+	int irq; /* the GSI it raises, or -1; every one is an edge, active high */
 };
 
 #define PLATFORM_MAX_DEVICES (8 + VIRTIO_MAX_DEVICES)
