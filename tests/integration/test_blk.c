@@ -304,8 +304,9 @@ static void test_too_many_virtio_devices(void **s)
 {
 	(void)s;
 	char img[8][64];
-	const char *argv[2 * 8 + 3] = {NULL};
-	unsigned n = 0;
+	const char *argv[6 + 2 * 8 + 2] = {KVMINI_BIN,	 "run",	      "--kernel",
+					   TINY_BZIMAGE, "--cmdline", "test=hello"};
+	unsigned n = 6;
 	for (unsigned i = 0; i < 8; i++) {
 		char name[16];
 		snprintf(name, sizeof(name), "slot%u.img", i);
@@ -314,16 +315,14 @@ static void test_too_many_virtio_devices(void **s)
 		argv[n++] = "--disk";
 		argv[n++] = img[i];
 	}
-	run_guest("test=hello", argv[0], argv[1], argv[2], argv[3], argv[4], argv[5], argv[6],
-		  argv[7], argv[8], argv[9], argv[10], argv[11], argv[12], argv[13], argv[14],
-		  argv[15], "--rng", NULL);
+	argv[n] = "--rng";
+	vmrun(argv, NULL, &res);
 	expect_one_line_error("too many virtio devices");
 	for (unsigned i = 0; i < 8; i++)
 		expect_untouched(img[i]);
 	/* Eight in all is fine. */
-	run_guest("test=hello", argv[0], argv[1], argv[2], argv[3], argv[4], argv[5], argv[6],
-		  argv[7], argv[8], argv[9], argv[10], argv[11], argv[12], argv[13], argv[14],
-		  argv[15], NULL);
+	argv[n] = NULL;
+	vmrun(argv, NULL, &res);
 	expect_status(0);
 }
 
