@@ -5,12 +5,18 @@
 #include <time.h>
 
 /*
- * Time is counted in ticks of the chip's 32.768 kHz time base: the UIP window (8 ticks) and
+ * Time is counted in ticks of the chip's 32.768 kHz time base: the UIP window (73 ticks) and
  * every periodic rate (a power of two of ticks) are exact in them, and a tick count of any
  * year up to 9999 fits an int64_t easily.
  */
-#define TICKS	   32768
-#define UIP_TICKS  8
+#define TICKS 32768
+/*
+ * UIP is on for the last 73 ticks of each second: the datasheet's 244 us warning plus the
+ * 1984 us update cycle of a 32.768 kHz time base, during which the time registers change. (A
+ * window of the 244 us alone is shorter than a few VM exits on a slow host, so a guest that
+ * polls A can miss it every second.)
+ */
+#define UIP_TICKS  73
 #define NS_PER_SEC 1000000000LL
 #define DAY	   86400
 

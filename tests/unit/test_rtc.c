@@ -188,14 +188,17 @@ static void test_binary_and_12h(void **state)
 	assert_int_equal(rd(RTC_HOURS), 0x8C);
 }
 
-/* UIP is set exactly for the last 8 ticks (244.14 us) before each update, and not under SET. */
+/*
+ * UIP is set exactly for the last 73 ticks (2227.8 us: 244 us of warning, then the 1984 us
+ * update cycle of a 32.768 kHz time base) before each new second, and not under SET.
+ */
 static void test_uip_window(void **state)
 {
 	(void)state;
-	fake_ns = t0(999755859); /* tick 32759 */
+	fake_ns = t0(997772216); /* tick 32694 */
 	assert_int_equal(rd(RTC_REG_A) & RTC_A_UIP, 0);
 	assert_int_equal(rd(RTC_SECONDS), 0x30);
-	fake_ns = t0(999755860); /* tick 32760: 244.14 us to go */
+	fake_ns = t0(997772217); /* tick 32695: 2227.8 us to go */
 	assert_int_equal(rd(RTC_REG_A), RTC_A_DEFAULT | RTC_A_UIP);
 	assert_int_equal(rd(RTC_SECONDS), 0x30);
 	fake_ns = t0(NS - 1);
@@ -203,7 +206,7 @@ static void test_uip_window(void **state)
 	fake_ns = t0(NS); /* the update: the new second, UIP clear */
 	assert_int_equal(rd(RTC_REG_A) & RTC_A_UIP, 0);
 	assert_int_equal(rd(RTC_SECONDS), 0x31);
-	/* Linux's mc146818_avoid_UIP loop reads A until UIP is clear: at most 244 us away. */
+	/* Linux's mc146818_avoid_UIP loop reads A until UIP is clear: at most 2.3 ms away. */
 	fake_ns = t0(NS + 999800000);
 	assert_int_equal(rd(RTC_REG_A) & RTC_A_UIP, RTC_A_UIP);
 	wr(RTC_REG_B, RTC_B_24H | RTC_B_SET);
