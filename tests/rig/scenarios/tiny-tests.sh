@@ -6,12 +6,8 @@
 # KVMINI_TEST_IO_SECTORS: data tests move at most 64 sectors each (tests/integration/vmrun.h):
 # every 16-bit word an IDE PIO write moves is a VM exit, about 1 ms each in this emulated CPU.
 #
-# A suite that fails is run once more, and every outcome is printed; if it fails again,
-# tests/rig/run gives tiny-tests a fresh L1 (up to three), without the suites that passed.
-# Here, and only here, a suite now and then stalls: the guest halts waiting for an interrupt
-# for a request the device has finished, and never wakes (tests/rig/README.md, "Known
-# problems": not understood yet). The same suites run three times per CI run on the development machine's KVM
-# without it.
+# Each suite runs once: a failure is reported, never retried away. If L1 itself stops
+# (tests/rig/run: no heartbeat), a fresh L1 runs the suites that had not passed yet.
 [ -f /rig/tests.list ] || fail "the rig was built without the tiny-guest tests"
 export KVMINI_TEST_IO_SECTORS=64
 run_suite() { # run_suite PATH NAME: sets $st
@@ -24,7 +20,7 @@ run_suite() { # run_suite PATH NAME: sets $st
   echo "RIG:   $2: status $st in ${dt}s, $(grep -c '^\[       OK \]' "$2.log") passed," \
        "$(grep -c '^\[  FAILED  \]' "$2.log") failed"
 }
-failed= flaky=
+failed=
 # Suites that passed in an earlier L1 of this rig run (tests/rig/run: rig_suites_done=...).
 done_list=$(sed -n 's/.*rig_suites_done=\([^ ]*\).*/\1/p' /proc/cmdline | tr ',' ' ')
 for t in $(cat /rig/tests.list); do
@@ -34,16 +30,7 @@ for t in $(cat /rig/tests.list); do
   esac
   echo "RIG:   \$ $name"
   run_suite "$t" "$name"
-  tries=1
-  while [ "$st" != 0 ] && [ "$st" != 77 ] && [ $tries -lt 2 ]; do
-    first=$(grep '^\[  FAILED  \] test' "$name.log" | sort -u | sed 's/.*\] //' | tr '\n' ' ')
-    echo "RIG:   $name FAILED (${first:-status $st}); running it again"
-    run_suite "$t" "$name"
-    tries=$((tries + 1))
-    [ "$st" = 0 ] && flaky="$flaky $name(run $tries)"
-  done
   [ "$st" = 0 ] || failed="$failed $name($st)"
 done
-[ -z "$flaky" ] || echo "RIG:   passed only on a later run:$flaky"
 [ -z "$failed" ] || fail "suites failed:$failed"
 ok "every tiny-guest suite passed under SVM"
