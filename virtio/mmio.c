@@ -10,6 +10,7 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
 
+#include "core/testhook.h"
 #include "virtio/worker.h"
 
 /* Features the transport and the virtqueue core implement for every device. */
@@ -30,7 +31,7 @@ static bool negotiated(const struct virtio_mmio *t, unsigned bit)
 static void raise_irq(struct virtio_mmio *t, unsigned bits)
 {
 	atomic_fetch_or(&t->interrupt_status, bits);
-	if (t->irq_fd >= 0)
+	if (t->irq_fd >= 0 && !test_irq_dropped(t->irq))
 		eventfd_write(t->irq_fd, 1);
 }
 

@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "core/testhook.h"
 #include "platform/layout.h"
 #include "vmm/cli.h"
 #include "vmm/cpuid.h"
@@ -227,6 +228,8 @@ static void vm_set_irq(void *ctx, unsigned gsi, int level)
 {
 	struct vm *vm = ctx;
 	struct kvm_irq_level irq = {.irq = gsi, .level = (uint32_t)level};
+	if (level && test_irq_dropped(gsi))
+		return;
 	/* KVM_IRQ_LINE only fails for a bad GSI, which is a kvmini bug, not the guest's doing. */
 	if (ioctl(vm->vm_fd, KVM_IRQ_LINE_STATUS, &irq) < 0)
 		fprintf(stderr, "kvmini: KVM_IRQ_LINE_STATUS(%u) failed: %s\n", gsi,

@@ -43,6 +43,9 @@ int main(struct boot_params *bp)
 	}
 
 	int status = sc->run(bp);
+	/* Interrupts that never came, taken by the timer fallback instead (arch/irq.h). */
+	if (irq_lost_wakeups())
+		printf("tiny: lost wakeups: %u\n", irq_lost_wakeups());
 	if (have_exit >= 0)
 		status = (int)exit_status;
 	power_exit((u8)status);

@@ -21,6 +21,14 @@ struct vm_result {
 	size_t err_len;
 };
 
+/*
+ * Every run's "tiny: lost wakeups: N" fails the test that ran it, or with
+ * KVMINI_TEST_LOST_WAKEUPS=report is counted, printed, and summed into the suite's closing
+ * "lost wakeups: N" line. A test that makes them on purpose (test_lost_wakeups) sets this to
+ * check them itself.
+ */
+extern bool vmrun_lost_wakeups_made;
+
 /* Runs argv (NULL-terminated) with stdin fed from `input` (NULL: /dev/null). */
 void vmrun(const char *const argv[], const char *input, struct vm_result *r);
 

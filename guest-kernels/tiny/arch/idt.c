@@ -20,7 +20,20 @@ struct idt_gate {
 struct irq_action {
 	irq_handler_t handler;
 	void *ctx;
+	irq_probe_t probe;
 };
+
+/*
+ * Lost wakeups (irq_check_lost): per vector, the interrupts taken, and how long its probe has
+ * said "finished" with none taken.
+ */
+static volatile u32 delivered[NR_VECTORS];
+static struct {
+	u32 delivered;
+	u32 ms;
+	bool pending;
+} suspect[NR_VECTORS];
+static volatile unsigned lost_wakeups;
 
 extern const u64 irq_stub_table[NR_VECTORS];
 
@@ -79,8 +92,47 @@ int irq_register(u8 vector, irq_handler_t handler, void *ctx)
 	if (vector < NR_EXCEPTIONS || vector == SPURIOUS_VECTOR || !handler ||
 	    actions[vector].handler)
 		return -1;
-	actions[vector] = (struct irq_action){handler, ctx};
+	actions[vector] = (struct irq_action){handler, ctx, NULL};
 	return 0;
+}
+
+int irq_set_probe(irq_handler_t handler, void *ctx, irq_probe_t probe)
+{
+	for (int v = NR_EXCEPTIONS; v < NR_VECTORS; v++) {
+		if (actions[v].handler == handler && actions[v].ctx == ctx) {
+			actions[v].probe = probe;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void irq_check_lost(u32 ms)
+{
+	for (int v = NR_EXCEPTIONS; v < NR_VECTORS; v++) {
+		const struct irq_action *a = &actions[v];
+		if (!a->probe)
+			continue;
+		bool pending = a->probe(a->ctx);
+		if (!pending || !suspect[v].pending || suspect[v].delivered != delivered[v]) {
+			suspect[v].pending = pending;
+			suspect[v].delivered = delivered[v];
+			suspect[v].ms = 0;
+			continue;
+		}
+		suspect[v].ms += ms;
+		if (suspect[v].ms < IRQ_LOST_MS)
+			continue;
+		/* Finished all this time, and no interrupt: handle it as if one had come. */
+		lost_wakeups++;
+		suspect[v].pending = false;
+		a->handler(a->ctx);
+	}
+}
+
+unsigned irq_lost_wakeups(void)
+{
+	return lost_wakeups;
 }
 
 static __attribute__((noreturn)) void exception(const struct irq_frame *f)
@@ -111,6 +163,7 @@ void irq_dispatch(struct irq_frame *f)
 		       f->rip);
 		power_exit(EXIT_EXCEPTION);
 	}
+	delivered[f->vector]++;
 	a->handler(a->ctx);
 	lapic_eoi();
 }

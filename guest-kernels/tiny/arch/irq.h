@@ -41,6 +41,24 @@ void idt_init(void);
  */
 int irq_register(u8 vector, irq_handler_t handler, void *ctx);
 
+/*
+ * Lost wakeups: the bounded fallback real drivers have for an interrupt that never comes. A
+ * driver gives its handler a probe: a read of the device, free of side effects, saying that
+ * it has finished something the guest hears of by an interrupt (virtio-mmio: InterruptStatus
+ * is not 0; ATA: a command awaits its interrupt and the device is no longer busy). The timer
+ * wake-ups of drivers/watchdog.c and lib/net_clock.c call irq_check_lost(ms) every ms: a
+ * probe that keeps saying so for IRQ_LOST_MS, with no interrupt taken on its vector all that
+ * time, is a lost wakeup. It is counted, and the handler runs as if the interrupt had come.
+ * main() prints "tiny: lost wakeups: N" at the end of a scenario when N is not 0.
+ */
+#define IRQ_LOST_MS 500
+typedef bool (*irq_probe_t)(void *ctx);
+/* Attaches probe to the vector registered with handler and ctx; -1 if there is none. */
+int irq_set_probe(irq_handler_t handler, void *ctx, irq_probe_t probe);
+/* From a timer interrupt handler, ms after the last call. */
+void irq_check_lost(u32 ms);
+unsigned irq_lost_wakeups(void);
+
 /* Called by irq_entry.S only. */
 void irq_dispatch(struct irq_frame *f);
 

@@ -385,6 +385,18 @@ static bool port_intr(struct ata_port *ap, struct ata_qc *qc)
 	return true;
 }
 
+bool ata_irq_pending(void *ctx)
+{
+	struct ata_port *ap = ctx;
+	const struct ata_qc *qc = ap->active;
+
+	if (!qc || (qc->tf.flags & ATA_TFLAG_POLLING) || (ap->ctl & ATA_NIEN))
+		return false;
+	if (ap->hsm_task_state == HSM_ST_FIRST || ap->hsm_task_state == HSM_ST_IDLE)
+		return false;
+	return !(ata_altstatus(ap) & ATA_BUSY);
+}
+
 /* __ata_sff_interrupt: only a port with a non-polled command in flight looks at the device. */
 void ata_interrupt(void *ctx)
 {

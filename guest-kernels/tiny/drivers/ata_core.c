@@ -7,6 +7,7 @@
 #include "drivers/ata.h"
 #include "drivers/ata_priv.h"
 #include "arch/apic.h"
+#include "arch/irq.h"
 #include "boot/boot.h"
 #include "drivers/watchdog.h"
 #include "lib/heap.h"
@@ -262,7 +263,10 @@ const char *ata_port_init(struct ata_port *ap, struct fdt *fdt)
 	ap->ctl = ATA_DEVCTL_OBS;
 	ap->last_ctl = 0xff; /* unknown: the first task file load writes it */
 	ap->hsm_task_state = HSM_ST_IDLE;
-	return irq_request_dt(fdt, ap->node, ata_interrupt, ap);
+	const char *err = irq_request_dt(fdt, ap->node, ata_interrupt, ap);
+	if (!err)
+		irq_set_probe(ata_interrupt, ap, ata_irq_pending);
+	return err;
 }
 
 const char *ata_err_string(unsigned err_mask, const struct ata_taskfile *r, char *buf, size_t len)

@@ -22,5 +22,7 @@ void ata_tf_init(struct ata_port *ap, struct ata_qc *qc);
 
 /* __ata_sff_interrupt: the port's interrupt handler (ctx is the port), for irq_request_dt. */
 void ata_interrupt(void *ctx);
+/* The lost-wakeup probe (arch/irq.h): a command awaits its interrupt, and the device is not busy. */
+bool ata_irq_pending(void *ctx);
 
 #endif

@@ -303,7 +303,11 @@ bool vblk_wait(struct virtio_blk *b, bool (*cond)(void *arg), void *arg)
 		if (!b->opts.poll) {
 			wait_for_irq();
 		} else if (++polls % b->opts.poll_check == 0) {
-			/* The watchdog, or a config change saying the device needs a reset. */
+			/*
+			 * What interrupts would have said, polled like the ring: a config change
+			 * saying the device needs a reset. Then the watchdog's interrupt.
+			 */
+			vio_poll_interrupt(&b->vdev);
 			irq_take_pending();
 		} else {
 			cpu_relax();

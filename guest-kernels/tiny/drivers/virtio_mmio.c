@@ -1,5 +1,6 @@
 #include "drivers/virtio_mmio.h"
 #include "arch/apic.h"
+#include "arch/irq.h"
 #include "arch/io.h"
 #include "boot/boot.h"
 #include "lib/heap.h"
@@ -168,13 +169,29 @@ void vio_interrupt(void *dev)
 	}
 }
 
+void vio_poll_interrupt(struct virtio_mmio_dev *d)
+{
+	if (vio_read(d, VIRTIO_MMIO_INTERRUPT_STATUS))
+		vio_interrupt(d);
+}
+
+/* For the lost-wakeup fallback: InterruptStatus is read without acknowledging anything. */
+static bool vio_irq_pending(void *dev)
+{
+	const struct virtio_mmio_dev *d = dev;
+
+	return vio_read(d, VIRTIO_MMIO_INTERRUPT_STATUS) != 0;
+}
+
 const char *vio_request_irq(struct virtio_mmio_dev *d, struct fdt *fdt)
 {
 	if (d->irq_requested)
 		return NULL;
 	const char *err = irq_request_dt(fdt, d->node, vio_interrupt, d);
-	if (!err)
+	if (!err) {
 		d->irq_requested = true;
+		irq_set_probe(vio_interrupt, d, vio_irq_pending);
+	}
 	return err;
 }
 

@@ -94,5 +94,10 @@ u64 vio_config_read64(const struct virtio_mmio_dev *d, u32 off);
 /* Routes the node's interrupt to vio_interrupt (once per device). Returns NULL or why not. */
 const char *vio_request_irq(struct virtio_mmio_dev *d, struct fdt *fdt);
 void vio_interrupt(void *dev);
+/*
+ * For a driver that polls: runs vio_interrupt if InterruptStatus is not 0, so a config change
+ * is seen without waiting for its interrupt.
+ */
+void vio_poll_interrupt(struct virtio_mmio_dev *d);
 
 #endif

@@ -1,5 +1,6 @@
 #include "lib/net_clock.h"
 #include "arch/apic.h"
+#include "arch/irq.h"
 
 static volatile u64 ticks;
 static u64 watchdog_at; /* in ticks; 0: none */
@@ -13,6 +14,7 @@ static void tick(void *ctx)
 {
 	(void)ctx;
 	ticks++;
+	irq_check_lost(NET_TICK_MS);
 	lapic_timer_oneshot(NET_CLOCK_VECTOR, NET_TICK_MS);
 }
 

@@ -10,6 +10,9 @@
 # (tests/rig/run: no heartbeat), a fresh L1 runs the suites that had not passed yet.
 [ -f /rig/tests.list ] || fail "the rig was built without the tiny-guest tests"
 export KVMINI_TEST_IO_SECTORS=64
+# Interrupts the emulated CPU loses are counted, not failed: each suite prints its total
+# ("lost wakeups: N", tests/integration/vmrun.c), shown on its RIG line.
+export KVMINI_TEST_LOST_WAKEUPS=report
 run_suite() { # run_suite PATH NAME: sets $st
   t0=$(uptime_s)
   # Shown as it runs (the suites line-buffer their output): a hang shows where it is.
@@ -18,7 +21,8 @@ run_suite() { # run_suite PATH NAME: sets $st
   st=$(cat "$2.status")
   dt=$(awk "BEGIN{printf \"%.0f\", $(uptime_s) - $t0}")
   echo "RIG:   $2: status $st in ${dt}s, $(grep -c '^\[       OK \]' "$2.log") passed," \
-       "$(grep -c '^\[  FAILED  \]' "$2.log") failed"
+       "$(grep -c '^\[  FAILED  \]' "$2.log") failed," \
+       "$(grep -m1 '^lost wakeups: ' "$2.log" || echo 'lost wakeups: not reported')"
 }
 failed=
 # Suites that passed in an earlier L1 of this rig run (tests/rig/run: rig_suites_done=...).

@@ -1,0 +1,3 @@
+#include "core/testhook.h"
+
+struct test_irq_drop test_irq_drop;
