@@ -87,6 +87,9 @@
 #define RTC_IRQ		 8
 #define RTC_CMOS_CENTURY 0x32 /* the CMOS byte holding the century, as ACPI's FADT names it */
 
+/* PCI configuration mechanism #1: CONFIG_ADDRESS, then the CONFIG_DATA window at +4. */
+#define PCI_CONF1_PORT 0xCF8
+
 #define SERIAL_COM1_BASE 0x3F8
 #define SERIAL_COM1_IRQ	 4
 

@@ -59,6 +59,7 @@ int platform_build(struct platform *p, const struct platform_spec *spec, struct 
 	}
 	reg(add(p, PLAT_PVPANIC, false, -1), PVPANIC_MMIO_BASE, PVPANIC_MMIO_SIZE);
 	reg(add(p, PLAT_RTC, true, RTC_IRQ), RTC_PORT, RTC_NPORT);
+	reg(add(p, PLAT_PCI_HOST, true, -1), PCI_CONF1_PORT, 8);
 	for (unsigned i = 0; i < p->ndev; i++)
 		for (unsigned j = i + 1; j < p->ndev; j++)
 			if (conflict(&p->dev[i], &p->dev[j]))

@@ -21,7 +21,8 @@ enum plat_kind {
 	PLAT_IDE,	/* primary ATA channel: command block, then control port */
 	PLAT_VIRTIO, /* a virtio-mmio transport; which device it carries is not the table's concern */
 	PLAT_PVPANIC,
-	PLAT_RTC, /* MC146818 CMOS clock: index port, data port (devices/rtc.c) */
+	PLAT_RTC,      /* MC146818 CMOS clock: index port, data port (devices/rtc.c) */
+	PLAT_PCI_HOST, /* a host bridge alone on configuration mechanism #1 (devices/pci_host.c) */
 };
 
 struct plat_range {
@@ -36,7 +37,7 @@ struct plat_device {
 	int irq; /* the GSI it raises, or -1; every one is an edge, active high */
 };
 
-#define PLATFORM_MAX_DEVICES (8 + VIRTIO_MAX_DEVICES)
+#define PLATFORM_MAX_DEVICES (9 + VIRTIO_MAX_DEVICES)
 
 /* What the user asked for, as far as the map is concerned. */
 struct platform_spec {

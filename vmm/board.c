@@ -58,6 +58,9 @@ static int plug_platform_device(struct board *b, struct vm *vm, const struct pla
 		rtc_init(&b->rtc, vm_irq_line(vm, (unsigned)d->irq), NULL);
 		b->has_rtc = true;
 		return rtc_register(&b->rtc, &vm->pio, base);
+	case PLAT_PCI_HOST:
+		pci_host_init(&b->pci_host);
+		return pci_host_register(&b->pci_host, &vm->pio, base);
 	case PLAT_IDE:	  /* plug_ide, with its disk */
 	case PLAT_VIRTIO: /* plug_virtio, in slot order */
 		return 0;

@@ -9,6 +9,7 @@
 #include "devices/i8042.h"
 #include "devices/ide.h"
 #include "devices/marker.h"
+#include "devices/pci_host.h"
 #include "devices/pvpanic.h"
 #include "devices/rtc.h"
 #include "devices/serial.h"
@@ -51,6 +52,7 @@ struct board {
 	struct test_exit test_exit;
 	struct marker marker;
 	struct pvpanic pvpanic;
+	struct pci_host pci_host;
 	struct acpi_pm acpi_pm; /* registered only with ACPI tables */
 	struct rtc rtc;		/* with its timer thread */
 	bool has_rtc;

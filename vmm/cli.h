@@ -10,14 +10,13 @@
 #include "vmm/exit_status.h" /* documented in --help */
 
 /*
- * The default command line has pci=off: kvmini has no PCI, so Linux need not probe for its
- * config space, PCI BIOS or MMCONFIG. (x86 Linux 6.1 still logs "PCI: Fatal: No config space
- * access function found" either way.) A --cmdline replaces the whole string and is never
+ * The default command line needs no pci=off: Linux finds configuration mechanism #1 and a
+ * lone host bridge (devices/pci_host.h). A --cmdline replaces the whole string and is never
  * rewritten.
  */
 #define CLI_DEFAULT_MEM	    (256ULL << 20)
 #define CLI_DEFAULT_CPUS    1
-#define CLI_DEFAULT_CMDLINE "console=ttyS0 pci=off"
+#define CLI_DEFAULT_CMDLINE "console=ttyS0"
 #define CLI_MIN_MEM	    (16ULL << 20)
 #define CLI_MAX_MEM	    (1ULL << 40)
 #define CLI_MAX_CPUS	    254 /* xAPIC ids are 8 bits and 0xFF is the broadcast id */

@@ -1,7 +1,8 @@
 /*
  * libFuzzer target for the small legacy devices a guest reaches by port or MMIO access: the
  * 16550A UART (COM1), the i8042 keyboard controller, the ACPI PM1 block, pvpanic (MMIO), the marker
- * port and the test-exit port, each on the bus as the board registers it. Accesses of every
+ * port, the test-exit port and the PCI host bridge's configuration ports, each on the bus as the
+ * board registers it. Accesses of every
  * size, at and around each range, single or as string I/O, plus host console input into the
  * UART. A fake irq_line and a fake machine_ctl record what the devices ask of the machine:
  * devices must end the VM through machine_ctl (libFuzzer reports an exit() as a crash), and
@@ -23,8 +24,10 @@
  * through loopback, in order) and its IIR/LSR/IRQ against the FIFO count; the i8042 against
  * a model of its documented behaviour (devices/i8042.h: command byte and RAM, the one-byte
  * output buffer and its status bits, the data byte a command waits for, the absent devices'
- * timeouts, reset); every other device against the few documented values it may read back
- * or act on.
+ * timeouts, reset); the PCI host bridge against a model of configuration mechanism #1
+ * (devices/pci_host.h: the dword address register, one host bridge at 00:00.0, all ones
+ * elsewhere, nothing writable); every other device against the few documented values it may
+ * read back or act on.
  */
 #include <fcntl.h>
 #include <stdbool.h>
@@ -38,6 +41,7 @@
 #include "devices/acpi_pm.h"
 #include "devices/i8042.h"
 #include "devices/marker.h"
+#include "devices/pci_host.h"
 #include "devices/pvpanic.h"
 #include "devices/serial.h"
 #include "devices/test_exit.h"
@@ -48,7 +52,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define PAGE	  4096
 #define MAX_EVENT 4096 /* exit requests and marks in one step: at most one per element */
 
-enum dev { D_NONE, D_UART, D_I8042_DATA, D_I8042_CMD, D_PM, D_PVPANIC, D_MARKER, D_TEST_EXIT };
+enum dev {
+	D_NONE,
+	D_UART,
+	D_I8042_DATA,
+	D_I8042_CMD,
+	D_PM,
+	D_PVPANIC,
+	D_MARKER,
+	D_TEST_EXIT,
+	D_PCI
+};
 
 /* Where each device lives, written out here rather than asked of the bus. */
 static const struct {
@@ -63,6 +77,7 @@ static const struct {
     {false, MARKER_PORT, 1, D_MARKER},
     {false, TEST_EXIT_PORT, 1, D_TEST_EXIT},
     {true, PVPANIC_MMIO_BASE, PVPANIC_MMIO_SIZE, D_PVPANIC},
+    {false, PCI_CONF1_PORT, PCI_HOST_NPORTS, D_PCI},
 };
 
 #define HOST_INPUT UINT64_MAX
@@ -102,6 +117,17 @@ static const struct {
     {true, PVPANIC_MMIO_BASE + 2},
     {true, PVPANIC_MMIO_BASE - 1},
     {false, HOST_INPUT},
+    /* After the host input, so that the seeds' indices above stay as they were. */
+    {false, 0xCF7},
+    {false, 0xCF8},
+    {false, 0xCF9},
+    {false, 0xCFA},
+    {false, 0xCFB},
+    {false, 0xCFC},
+    {false, 0xCFD},
+    {false, 0xCFE},
+    {false, 0xCFF},
+    {false, 0xD00},
 };
 #define NTARGETS (sizeof(targets) / sizeof(targets[0]))
 
@@ -173,6 +199,7 @@ static struct serial uart;
 static struct i8042 kbc;
 static struct acpi_pm pm;
 static struct pvpanic panic_dev;
+static struct pci_host pci;
 static struct marker marker;
 static struct test_exit texit;
 static uint8_t s5_typ;
@@ -183,6 +210,7 @@ static struct {
 	uint16_t pm_en, pm_cnt;
 	/* The i8042, as devices/i8042.h documents it. */
 	uint8_t kbc_ram[32], kbc_out, kbc_out_flags, kbc_pending, kbc_outport;
+	uint32_t pci_addr;
 	bool kbc_obf, kbc_cmd;
 } shadow;
 
@@ -424,6 +452,23 @@ static void check_kbc_state(const char *where)
 		     where);
 }
 
+/* The host bridge's configuration space, as devices/pci_host.h documents it. */
+static uint8_t pci_config_model(unsigned reg)
+{
+	static const uint8_t head[12] = {0x36, 0x1b, 0x08, 0x00, 0, 0, 0, 0, 0, 0, 0, 0x06};
+	return reg < sizeof(head) ? head[reg] : 0;
+}
+
+/* Byte j of an access at port offset off: the address register reads whole or not at all. */
+static uint8_t pci_byte_model(uint64_t off, unsigned j)
+{
+	unsigned port = (unsigned)off + j;
+	uint32_t a = shadow.pci_addr;
+	if (port < 4 || !(a & 0x80000000u) || (a & 0x00ffff00u))
+		return 0xFF;
+	return pci_config_model((a & 0xfcu) + port - 4);
+}
+
 /* One element of an access to a device other than the UART: the value read, or the effect. */
 static void other_element(enum dev dev, uint64_t off, bool write, const uint8_t *d, unsigned size,
 			  const char *where)
@@ -472,6 +517,17 @@ static void other_element(enum dev dev, uint64_t off, bool write, const uint8_t 
 			push(&want_exits, event_code(MACHINE_POWEROFF, 0));
 		break;
 	}
+	case D_PCI:
+		if (write && off == 0 && size == 4)
+			shadow.pci_addr =
+			    (uint32_t)(d[0] | d[1] << 8 | d[2] << 16 | (uint32_t)d[3] << 24) &
+			    0x80fffffcu;
+		if (off == 0 && size == 4)
+			memcpy(want, &shadow.pci_addr, 4);
+		else
+			for (unsigned j = 0; j < size; j++)
+				want[j] = pci_byte_model(off, j);
+		break;
 	default:
 		memset(want, 0xFF, size); /* nobody's: all-ones */
 		break;
@@ -522,6 +578,9 @@ static void setup(uint8_t cfg)
 	    marker_register(&marker, &pio, MARKER_PORT, mark, NULL) ||
 	    test_exit_register(&texit, &pio, TEST_EXIT_PORT, ctl) ||
 	    pvpanic_register(&panic_dev, &mmio, PVPANIC_MMIO_BASE, ctl))
+		abort();
+	pci_host_init(&pci);
+	if (pci_host_register(&pci, &pio, PCI_CONF1_PORT))
 		abort();
 }
 

@@ -192,6 +192,7 @@ COM1 = 0x3F8
 UART = {"THR": 0, "RBR": 0, "DLL": 0, "IER": 1, "DLM": 1, "FCR": 2, "IIR": 2, "LCR": 3, "MCR": 4,
         "LSR": 5, "MSR": 6, "SCR": 7}
 T_I8042_DATA, T_I8042_CMD, T_PM, T_MARKER, T_TEST_EXIT, T_PVPANIC, T_HOST = 10, 11, 15, 22, 24, 27, 31
+T_PCI = 33  # 0xCF8; 0xCF7 is 32 and 0xD00 is 42
 
 
 def uart_out(reg, val):
@@ -264,6 +265,18 @@ legacy_seeds = {
     "pvpanic": legacy(S5, bytes([T_PVPANIC, 0]), bytes([T_PVPANIC, W, 2]),
                       bytes([T_PVPANIC + 1, W, 1]), bytes([T_PVPANIC, W | 6, 1, 0, 0, 0, 0, 0, 0, 0]),
                       bytes([T_PVPANIC, W, 1])),
+    # Linux 6.1's pci_check_type1 and pci_sanity_check, then a scan past 00:00.0 and a BAR
+    # sized by writing all ones.
+    "pci_linux_probe": legacy(S5, bytes([T_PCI + 3, W, 0x01]), bytes([T_PCI, SIZE4]),
+                              bytes([T_PCI, W | SIZE4, 0, 0, 0, 0x80]), bytes([T_PCI, SIZE4]),
+                              bytes([T_PCI, W | SIZE4, 0x08, 0, 0, 0x80]),
+                              bytes([T_PCI + 6, SIZE2]), bytes([T_PCI + 4, SIZE4]),
+                              bytes([T_PCI, W | SIZE4, 0, 0, 0, 0x80]), bytes([T_PCI + 4, SIZE2]),
+                              bytes([T_PCI + 6, SIZE2]), bytes([T_PCI, W | SIZE4, 0, 0x08, 0, 0x80]),
+                              bytes([T_PCI + 4, SIZE4]), bytes([T_PCI, W | SIZE4, 0x10, 0, 0, 0x80]),
+                              bytes([T_PCI + 4, W | SIZE4, 0xFF, 0xFF, 0xFF, 0xFF]),
+                              bytes([T_PCI + 4, SIZE4]), bytes([T_PCI + 5, 0]),
+                              bytes([T_PCI + 1, SIZE4]), bytes([T_PCI - 1, SIZE2])),
     "marker_exit": legacy(S5, bytes([T_MARKER, W, 1]), bytes([T_MARKER, W | STRING, 3, 0xFE]),
                           bytes([T_MARKER, 0]), bytes([T_TEST_EXIT, 0]),
                           bytes([T_TEST_EXIT, W, 42])),

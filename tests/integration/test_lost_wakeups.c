@@ -38,8 +38,15 @@ static void run_dropping(unsigned gsi, unsigned every, const char *cmdline, cons
 	snprintf(drop, sizeof(drop), "%u:%u", gsi, every);
 	setenv("KVMINI_TEST_DROP_IRQ", drop, 1);
 	vmrun_lost_wakeups_made = true; /* checked here, against what kvmini dropped */
-	const char *argv[] = {KVMINI_TESTHOOKS_BIN, "run", "--kernel", TINY_BZIMAGE, "--cmdline",
-			      cmdline, disk_opt, disk, NULL};
+	const char *argv[] = {KVMINI_TESTHOOKS_BIN,
+			      "run",
+			      "--kernel",
+			      TINY_BZIMAGE,
+			      "--cmdline",
+			      cmdline,
+			      disk_opt,
+			      disk,
+			      NULL};
 	vmrun(argv, NULL, &res);
 	unsetenv("KVMINI_TEST_DROP_IRQ");
 	vmrun_lost_wakeups_made = false;

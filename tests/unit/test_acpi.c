@@ -195,7 +195,7 @@ static void test_dsdt_rtc(void **state)
 	assert_true(at_io > dev && at_io - dev < 40); /* in the same device */
 	assert_ptr_equal(find(d, len, irq, sizeof(irq)), at_io + sizeof(io));
 	/* Without an RTC in the table, there is none in the tables either. */
-	plat.dev[plat.ndev - 1] = plat.dev[0];
+	plat.dev[rtc - plat.dev] = plat.dev[plat.ndev - 1];
 	plat.ndev--;
 	assert_null(platform_find(&plat, PLAT_RTC, 0));
 	struct err e = {{0}};

@@ -48,6 +48,13 @@ static void test_fixed_devices(void **state)
 	assert_int_equal(rtc->reg[0].size, 2);
 	assert_int_equal(rtc->irq, 8);
 	assert_null(platform_find(&plat, PLAT_RTC, 1));
+	/* The PCI host bridge's configuration ports, 0xCF8-0xCFF, with no interrupt. */
+	const struct plat_device *pci = platform_find(&plat, PLAT_PCI_HOST, 0);
+	assert_non_null(pci);
+	assert_true(pci->pio);
+	assert_int_equal(pci->reg[0].base, 0xCF8);
+	assert_int_equal(pci->reg[0].size, 8);
+	assert_int_equal(pci->irq, -1);
 	assert_null(platform_find(&plat, PLAT_IDE, 0));
 	assert_null(platform_find(&plat, PLAT_ACPI_PM, 0));
 	assert_null(platform_find(&plat, PLAT_VIRTIO, 0));

@@ -17,7 +17,7 @@ ip link set lo up
 t0=$(cut -d' ' -f1 /proc/uptime)
 timeout -s KILL 900 kvmini run --kernel /rig/debian.vmlinuz --initrd /rig/debian.initrd \
   --mem 1G --cpus 2 --disk /dev/vda --net tap=kvt0 --rng \
-  --cmdline "console=ttyS0 root=/dev/vda rw pci=off quiet panic=-1 kvmini.check" \
+  --cmdline "console=ttyS0 root=/dev/vda rw quiet panic=-1 kvmini.check" \
   </dev/null >debian.log 2>&1 &
 vm=$!
 i=0
@@ -37,7 +37,7 @@ wait $vm
 st=$?
 echo "L1: kvmini status $st after $(awk "BEGIN{printf \"%.1f\", $(cut -d' ' -f1 /proc/uptime) - $t0}")s"
 HOST
-echo "RIG:   \$ kvmini run --kernel debian.vmlinuz --initrd debian.initrd --mem 1G --cpus 2 --disk /dev/vda --net tap=kvt0 --rng --cmdline \"console=ttyS0 root=/dev/vda rw pci=off quiet panic=-1 kvmini.check\" (in a network namespace of its own)"
+echo "RIG:   \$ kvmini run --kernel debian.vmlinuz --initrd debian.initrd --mem 1G --cpus 2 --disk /dev/vda --net tap=kvt0 --rng --cmdline \"console=ttyS0 root=/dev/vda rw quiet panic=-1 kvmini.check\" (in a network namespace of its own)"
 unshare -n sh debian-host.sh >host.log 2>&1
 tr -d '\r' <debian.log >debian.txt
 sed 's/^/  | /' debian.txt

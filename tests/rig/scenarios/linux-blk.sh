@@ -7,7 +7,7 @@ dd if=/dev/zero of=vdc.img bs=1M count=16 2>/dev/null
 before=$(md5sum <vdb.img)
 vm blk.log 400 --kernel /rig/linux.bzImage --initrd /rig/l2.cpio.gz --mem 256M \
   --disk vda.img --disk vdb.img,ro --disk vdc.img \
-  --cmdline "console=ttyS0 panic=-1 pci=off quiet l2test=blk"
+  --cmdline "console=ttyS0 panic=-1 quiet l2test=blk"
 expect_no_l2_fail
 expect_line '^L2: PASS vda-write' "L2 wrote vda"
 expect_line '^L2: PASS vda-readback' "L2 read vda back"

@@ -4,7 +4,7 @@
 # status 0.
 dd if=/dev/zero of=l2disk.img bs=1M count=8 2>/dev/null
 vm linux.log 400 --kernel /rig/linux.bzImage --initrd /rig/l2.cpio.gz --mem 256M --cpus 2 \
-  --disk l2disk.img --rng --cmdline "console=ttyS0 panic=-1 pci=off quiet l2test=boot l2now=$(date +%s)"
+  --disk l2disk.img --rng --cmdline "console=ttyS0 panic=-1 quiet l2test=boot l2now=$(date +%s)"
 grep -q '^L2: hello' linux.log || fail "L2 never reached its /init (status $rc after ${secs}s)"
 ok "L2 /init reached after $(sed -n 's/^L2: hello at \([0-9.]*\)s.*/\1/p' linux.log)s of guest uptime (run ${secs}s)"
 expect_no_l2_fail
@@ -13,6 +13,7 @@ expect_line '^L2: PASS vda' "L2 /dev/vda"
 expect_line '^L2: PASS cpus' "L2 2 CPUs"
 expect_line '^L2: PASS hwrng-current virtio_rng' "L2 virtio-rng is the hardware RNG"
 expect_line '^L2: PASS hwrng ' "L2 /dev/hwrng read"
+expect_line '^L2: PASS pci ' "kvmini's PCI host bridge found (configuration mechanism #1), no PCI errors"
 expect_line '^L2: PASS rtc0 ' "L2 /dev/rtc0 (rtc-cmos on kvmini's CMOS RTC)"
 expect_line '^L2: PASS hwclock ' "L2 hwclock -r -u"
 expect_line '^L2: PASS rtc-time ' "L2 RTC time within a minute of L1's clock"

@@ -9,7 +9,7 @@ dd if=/dev/zero of=vda.img bs=1M count=4 2>/dev/null
 dd if=/dev/zero of=sda.img bs=1M count=4 2>/dev/null
 vm exits.log 600 --kernel /rig/linux.bzImage --initrd /rig/l2.cpio.gz --mem 256M \
   --disk vda.img --ide sda.img --exit-stats \
-  --cmdline "console=ttyS0 panic=-1 pci=off pata_legacy.probe_mask=1 quiet l2test=exits"
+  --cmdline "console=ttyS0 panic=-1 pata_legacy.probe_mask=1 quiet l2test=exits"
 expect_no_l2_fail
 expect_line '^L2: PASS marker port' "L2 wrote the marker port"
 expect_rc 0 "L2 reboot"

@@ -2,9 +2,9 @@
 # 0x3F6, IRQ 14): the guest's pattern must be in the image byte for byte, the host's pattern
 # must read back with O_DIRECT, IRQ 14 must fire; then an ext2 round trip on the whole disk,
 # and a read-only disk that reads but refuses writes. Sizes are small (256 KiB, a 4 MiB file
-# system) because a PIO write costs a VM exit per 16-bit word (see tests/rig/l2-init). pci=off and probe_mask=1: no PCI bus to
-# ask, and only the primary port range is probed.
-C="console=ttyS0 panic=-1 pci=off pata_legacy.probe_mask=1 quiet"
+# system) because a PIO write costs a VM exit per 16-bit word (see tests/rig/l2-init).
+# pata_legacy.probe_mask=1: only the primary port range is probed.
+C="console=ttyS0 panic=-1 pata_legacy.probe_mask=1 quiet"
 { dd if=/dev/zero bs=1M count=2 2>/dev/null; pattern host; dd if=/dev/zero bs=1M count=5 2>/dev/null; } >sda.img
 vm ide.log 400 --kernel /rig/linux.bzImage --initrd /rig/l2.cpio.gz --mem 256M \
   --ide sda.img --cmdline "$C l2test=ide"

@@ -5,7 +5,7 @@ cat >net-host.sh <<'HOST'
 pattern() { yes "kvmini $1 pattern 0123456789abcdef" | head -c 1048576; }
 ip link set lo up
 timeout -s KILL 180 kvmini run --kernel /rig/linux.bzImage --initrd /rig/l2.cpio.gz \
-  --mem 256M --net tap=kvt0 --cmdline "console=ttyS0 panic=-1 pci=off quiet l2test=net" \
+  --mem 256M --net tap=kvt0 --cmdline "console=ttyS0 panic=-1 quiet l2test=net" \
   </dev/null >net.log 2>&1 &
 vm=$!
 i=0
