@@ -66,14 +66,21 @@ static void expect_each_drop_found(unsigned gsi)
 	assert_int_equal(lost, dropped);
 }
 
+/* A fresh 256-sector image in the suite's scratch directory. */
+static const char *fresh_image(char *img, size_t len, const char *name)
+{
+	scratch_path(img, len, name);
+	make_image(img, 256);
+	return img;
+}
+
 /* virtio-blk, completions by irqfd: every third one never arrives. */
 static void test_virtio_blk_drops(void **s)
 {
 	(void)s;
 	char img[256];
-	scratch_path(img, sizeof(img), "lw-virtio.img");
-	make_image(img, 256);
-	run_dropping(VIRTIO_GSI, 3, "test=blk-rw sectors=0-63 seed=7", "--disk", img);
+	run_dropping(VIRTIO_GSI, 3, "test=blk-rw sectors=0-63 seed=7", "--disk",
+		     fresh_image(img, sizeof(img), "lw-virtio.img"));
 	expect_status(0);
 	char line[96];
 	snprintf(line, sizeof(line), "blk-rw: disk 0 sectors 0-63 ok checksum 0x%08x\n",
@@ -87,9 +94,8 @@ static void test_ide_drops(void **s)
 {
 	(void)s;
 	char img[256];
-	scratch_path(img, sizeof(img), "lw-ide.img");
-	make_image(img, 256);
-	run_dropping(IDE_GSI, 8, "test=ide-rw sectors=0-15", "--ide", img);
+	run_dropping(IDE_GSI, 8, "test=ide-rw sectors=0-15", "--ide",
+		     fresh_image(img, sizeof(img), "lw-ide.img"));
 	expect_status(0);
 	expect_out("ide-rw: sectors 0-15 ok");
 	expect_each_drop_found(IDE_GSI);
@@ -100,9 +106,8 @@ static void test_no_drops_none_counted(void **s)
 {
 	(void)s;
 	char img[256];
-	scratch_path(img, sizeof(img), "lw-none.img");
-	make_image(img, 256);
-	run_guest("test=blk-rw sectors=0-63 seed=7", "--disk", img, NULL);
+	run_guest("test=blk-rw sectors=0-63 seed=7", "--disk",
+		  fresh_image(img, sizeof(img), "lw-none.img"), NULL);
 	expect_status(0);
 	assert_null(strstr(res.out, "lost wakeups"));
 }
