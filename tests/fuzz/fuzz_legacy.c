@@ -12,7 +12,7 @@
  *   byte 0   set-up: bits 0-2 the SLP_TYP that \_S5 names; bit 3 a host rx_drained callback
  *            is attached; bit 4 the UART transmits into a byte sink (else it has none)
  *   then steps until the input ends (a truncated step is dropped), each:
- *     sel    index into targets[] (mod its length); the last entry is host console input
+ *     sel    index into targets[] (mod its length); entry 31 is host console input
  *     flags  bit 0 write; bits 1-2 size 1, 2, 4 or 8 (port I/O is at most 4 wide: 8 -> 4);
  *            bit 3 string (rep ins/outs): a count byte follows, count = byte + 1
  *     [count]

@@ -192,7 +192,7 @@ COM1 = 0x3F8
 UART = {"THR": 0, "RBR": 0, "DLL": 0, "IER": 1, "DLM": 1, "FCR": 2, "IIR": 2, "LCR": 3, "MCR": 4,
         "LSR": 5, "MSR": 6, "SCR": 7}
 T_I8042_DATA, T_I8042_CMD, T_PM, T_MARKER, T_TEST_EXIT, T_PVPANIC, T_HOST = 10, 11, 15, 22, 24, 27, 31
-T_PCI = 33  # 0xCF8; 0xCF7 is 32 and 0xD00 is 42
+T_PCI = 33  # 0xCF8; 0xCF7 is 32 and 0xD00 is 41
 
 
 def uart_out(reg, val):

@@ -63,6 +63,19 @@ static void expect_each_drop_found(unsigned gsi)
 	printf("  GSI %u: kvmini dropped %lu interrupt(s), the guest counted %lu lost wakeup(s)\n",
 	       gsi, dropped, lost);
 	assert_true(dropped > 0);
+	/*
+	 * Where the host itself loses interrupts and only counts them (the rig,
+	 * KVMINI_TEST_LOST_WAKEUPS=report), the guest may find more than were dropped; the
+	 * extra ones are the host's, and are reported as such.
+	 */
+	const char *mode = getenv("KVMINI_TEST_LOST_WAKEUPS");
+	if (mode && !strcmp(mode, "report")) {
+		assert_true(lost >= dropped);
+		if (lost > dropped)
+			printf("vmrun: the guest lost %lu wakeup(s) beyond the dropped ones\n",
+			       lost - dropped);
+		return;
+	}
 	assert_int_equal(lost, dropped);
 }
 

@@ -15,6 +15,7 @@
 #define LAPIC_IRR	0x200 /* 8 registers of 32 vectors, 0x10 apart */
 #define LAPIC_LVT_TIMER 0x320
 #define LAPIC_TIMER_ICR 0x380 /* initial count: writing it starts the count-down, 0 stops it */
+#define LAPIC_TIMER_CCR 0x390 /* current count: 0 once a one-shot has expired */
 #define LAPIC_TIMER_DCR 0x3e0
 #define LVT_MASKED	(1u << 16)
 #define DCR_DIV_128	0x0a
@@ -189,6 +190,11 @@ int lapic_timer_oneshot(u8 vector, u32 ms)
 	lapic_write(LAPIC_LVT_TIMER, vector); /* one-shot mode, unmasked */
 	lapic_write(LAPIC_TIMER_ICR, ms * TICKS_PER_MS);
 	return 0;
+}
+
+bool lapic_timer_running(void)
+{
+	return apic.lapic && lapic_read(LAPIC_TIMER_CCR) != 0;
 }
 
 void lapic_timer_stop(void)

@@ -56,5 +56,10 @@ void irq_take_pending(void);
  */
 int lapic_timer_oneshot(u8 vector, u32 ms);
 void lapic_timer_stop(void);
+/*
+ * The one-shot is still counting down. A timer interrupt taken while it is was raised by an
+ * earlier one-shot and left pending while interrupts were off: stale.
+ */
+bool lapic_timer_running(void);
 
 #endif

@@ -17,6 +17,9 @@ static int arm_next(void)
 static void watchdog_irq(void *ctx)
 {
 	(void)ctx;
+	/* Pending from a one-shot that start() replaced: not this deadline's. */
+	if (lapic_timer_running())
+		return;
 	if (nudging)
 		irq_check_lost(shot_ms);
 	if (!left_ms)
