@@ -2,18 +2,20 @@
 # Linux guest reads 4 KiB random blocks through io_uring (tests/rig/uring-read.c, l2test=uring
 # in l2-init): by interrupt at QD 1 and 32; polled (virtio_blk.poll_queues=1, IORING_SETUP_IOPOLL)
 # at QD 1 and 32; and by interrupt at QD 1 on the IDE disk. Once with kvmini's device notified
-# by the guest's kick, once with the device polling its ring too (--disk ...,poll=). Every
+# by the guest's kick, once with the device polling its ring too (--disk ...,poll=). Two
+# vCPUs and two queues: virtio_blk makes one queue per CPU at most, and the poll queue is
+# carved out of them (one interrupt queue, one poll queue). Every
 # window's exits are taken net of an idle window of the same length that follows it (timer
 # ticks and the like), per request. The seed's claim, with Linux: a polled read needs one exit
 # (its kick), and none when the device polls as well.
 dd if=/dev/zero of=vda.img bs=1M count=8 2>/dev/null
 dd if=/dev/zero of=sda.img bs=1M count=2 2>/dev/null
 C="console=ttyS0 panic=-1 virtio_blk.poll_queues=1 pata_legacy.probe_mask=1 quiet l2test=uring"
-vm uring.log 600 --kernel /rig/linux.bzImage --initrd /rig/l2.cpio.gz --mem 256M \
+vm uring.log 600 --kernel /rig/linux.bzImage --initrd /rig/l2.cpio.gz --mem 256M --cpus 2 \
   --disk vda.img,queues=2 --ide sda.img --exit-stats --cmdline "$C"
 expect_no_l2_fail
 expect_rc 0 "L2 reboot"
-vm uring-poll.log 600 --kernel /rig/linux.bzImage --initrd /rig/l2.cpio.gz --mem 256M \
+vm uring-poll.log 600 --kernel /rig/linux.bzImage --initrd /rig/l2.cpio.gz --mem 256M --cpus 2 \
   --disk vda.img,queues=2,poll=50 --exit-stats --cmdline "$C"
 expect_no_l2_fail
 expect_rc 0 "L2 reboot (device polling)"
