@@ -35,6 +35,18 @@ static void report_lost_total(void)
 	printf("lost wakeups: %lu\n", lost_total);
 }
 
+unsigned long vmrun_lost_wakeups(const char *out)
+{
+	const char *p = strstr(out, "tiny: lost wakeups: ");
+	return p ? strtoul(p + strlen("tiny: lost wakeups: "), NULL, 10) : 0;
+}
+
+bool vmrun_lost_wakeups_reported(void)
+{
+	const char *mode = getenv("KVMINI_TEST_LOST_WAKEUPS");
+	return mode && !strcmp(mode, "report");
+}
+
 static void check_lost_wakeups(const char *out)
 {
 	static bool registered;
@@ -42,13 +54,11 @@ static void check_lost_wakeups(const char *out)
 		atexit(report_lost_total);
 		registered = true;
 	}
-	const char *p = strstr(out, "tiny: lost wakeups: ");
-	if (!p || vmrun_lost_wakeups_made)
+	unsigned long n = vmrun_lost_wakeups(out);
+	if (!n || vmrun_lost_wakeups_made)
 		return;
-	unsigned long n = strtoul(p + strlen("tiny: lost wakeups: "), NULL, 10);
 	lost_total += n;
-	const char *mode = getenv("KVMINI_TEST_LOST_WAKEUPS");
-	if (mode && !strcmp(mode, "report")) {
+	if (vmrun_lost_wakeups_reported()) {
 		printf("vmrun: the guest lost %lu wakeup(s): interrupts that never came\n", n);
 		return;
 	}

@@ -28,6 +28,10 @@ struct vm_result {
  * check them itself.
  */
 extern bool vmrun_lost_wakeups_made;
+/* N from a guest output's "tiny: lost wakeups: N", 0 without one. */
+unsigned long vmrun_lost_wakeups(const char *out);
+/* KVMINI_TEST_LOST_WAKEUPS=report: lost wakeups are counted, not failed. */
+bool vmrun_lost_wakeups_reported(void);
 
 /* Runs argv (NULL-terminated) with stdin fed from `input` (NULL: /dev/null). */
 void vmrun(const char *const argv[], const char *input, struct vm_result *r);

@@ -169,18 +169,18 @@ void vio_interrupt(void *dev)
 	}
 }
 
-void vio_poll_interrupt(struct virtio_mmio_dev *d)
-{
-	if (vio_read(d, VIRTIO_MMIO_INTERRUPT_STATUS))
-		vio_interrupt(d);
-}
-
 /* For the lost-wakeup fallback: InterruptStatus is read without acknowledging anything. */
 static bool vio_irq_pending(void *dev)
 {
 	const struct virtio_mmio_dev *d = dev;
 
 	return vio_read(d, VIRTIO_MMIO_INTERRUPT_STATUS) != 0;
+}
+
+void vio_poll_interrupt(struct virtio_mmio_dev *d)
+{
+	if (vio_irq_pending(d))
+		vio_interrupt(d);
 }
 
 const char *vio_request_irq(struct virtio_mmio_dev *d, struct fdt *fdt)
