@@ -162,7 +162,14 @@ int disk_open(struct disk *d, const char *path, bool ro, struct err *err)
 
 void disk_close(struct disk *d)
 {
-	if (d->fd >= 0)
+	if (d->fd >= 0) {
+		/*
+		 * Unlock first: an io_uring that registered this file lets go of it only some time
+		 * after its ring is closed, and until then the lock would keep the next kvmini out.
+		 */
+		struct flock fl = {.l_type = F_UNLCK, .l_whence = SEEK_SET};
+		fcntl(d->fd, F_OFD_SETLK, &fl);
 		close(d->fd);
+	}
 	d->fd = -1;
 }

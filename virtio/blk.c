@@ -1,4 +1,5 @@
 #include "virtio/blk.h"
+#include "virtio/blk_uring.h"
 
 #include <errno.h>
 #include <string.h>
@@ -179,10 +180,44 @@ int virtio_blk_request(struct virtio_blk *b, const struct virtq_elem *elem, uint
 	return 0;
 }
 
+bool virtio_blk_write_through(const struct virtio_blk *b)
+{
+	return !(b->features & F(VIRTIO_BLK_F_FLUSH));
+}
+
+enum blk_route virtio_blk_route(const struct virtio_blk *b, const struct virtq_elem *elem,
+				struct blk_rw *rw, struct iovec *iov)
+{
+	struct virtio_blk_outhdr hdr;
+	if (elem->in_len == 0 || elem->out_len < sizeof(hdr))
+		return BLK_NOW;
+	iov_to_buf(elem->iov, elem->nout, 0, &hdr, sizeof(hdr));
+	/* virtq_pop keeps no empty buffers: the last writable one ends in the status byte. */
+	const struct iovec *last = &elem->iov[elem->nout + elem->nin - 1];
+	rw->status = (uint8_t *)last->iov_base + last->iov_len - 1;
+	if (hdr.type == VIRTIO_BLK_T_FLUSH)
+		return BLK_FLUSH;
+	if (hdr.type != VIRTIO_BLK_T_IN && hdr.type != VIRTIO_BLK_T_OUT)
+		return BLK_NOW;
+	/* The same checks as do_rw(); whatever fails them gets its answer there. */
+	rw->write = hdr.type == VIRTIO_BLK_T_OUT;
+	rw->len = rw->write ? elem->out_len - sizeof(hdr) : elem->in_len - 1u;
+	if (rw->len == 0 || rw->len % BLK_SECTOR ||
+	    !in_range(b, hdr.sector, rw->len / BLK_SECTOR) || (rw->write && b->disk->ro))
+		return BLK_NOW;
+	rw->off = hdr.sector * BLK_SECTOR;
+	rw->n = rw->write ? iov_slice(elem->iov, elem->nout, sizeof(hdr), rw->len, iov)
+			  : iov_slice(elem->iov + elem->nout, elem->nin, 0, rw->len, iov);
+	return BLK_RW;
+}
+
 static void blk_handle_queue(void *dev, unsigned q, struct virtq *vq, struct virtq_elem *elem)
 {
 	struct virtio_blk *b = dev;
-	(void)q;
+	if (b->uring[q]) {
+		virtio_blk_uring_handle(b, q, vq, elem);
+		return;
+	}
 	for (unsigned n = 0; n < vq->size && virtq_pop(vq, elem) > 0; n++) {
 		uint32_t written;
 		if (virtio_blk_request(b, elem, &written)) {
@@ -203,6 +238,9 @@ const struct virtio_device_ops virtio_blk_ops = {
     .activate = blk_activate,
     .handle_queue = blk_handle_queue,
     .reset = blk_reset,
+    .queue_fd = virtio_blk_uring_fd,
+    .queue_ready = virtio_blk_uring_ready,
+    .queue_quiesce = virtio_blk_uring_quiesce,
 };
 
 void virtio_blk_init(struct virtio_blk *b, struct disk *disk, const char *serial, unsigned nqueues)

@@ -6,6 +6,7 @@
 #ifndef KVMINI_VIRTIO_DEVICE_H
 #define KVMINI_VIRTIO_DEVICE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "virtio/virtqueue.h"
@@ -40,6 +41,14 @@ struct virtio_device_ops {
 	 * tap, while there is room to take a frame), or -1. Readable -> handle_queue again.
 	 */
 	int (*queue_fd)(void *dev, unsigned q);
+	/*
+	 * Optional, for devices with I/O in flight (virtio-blk with io_uring): whether queue q
+	 * has completions waiting for handle_queue (cheap: polled while the worker spins), and,
+	 * on the worker as a session ends (reset or shutdown), waiting out whatever is in flight
+	 * so that nothing touches guest RAM after.
+	 */
+	bool (*queue_ready)(void *dev, unsigned q);
+	void (*queue_quiesce)(void *dev, unsigned q);
 };
 
 #endif

@@ -84,6 +84,12 @@ uint64_t virtio_mmio_take_kicks(struct virtio_mmio_queue *q)
 	return kicks;
 }
 
+void virtio_mmio_set_adaptive_poll(struct virtio_mmio *t, unsigned max_us)
+{
+	for (unsigned i = 0; i < t->nqueues; i++)
+		t->queues[i].poll_max_ns = t->queues[i].poll_us ? 0 : (uint64_t)max_us * 1000;
+}
+
 uint64_t virtio_mmio_notifies(struct virtio_mmio_queue *q)
 {
 	eventfd_t kicks = 0;

@@ -38,7 +38,15 @@ struct virtio_mmio_queue {
 	struct virtq_elem *elem; /* the worker's scratch chain */
 	int notify_fd;		 /* eventfd the guest's QueueNotify lands on */
 	unsigned poll_us;	 /* 0: sleep until notified */
-	pthread_t thread;	 /* lives from virtio_mmio_spawn_workers() to destroy */
+	/*
+	 * Adaptive polling (virtio/worker.c): spin up to poll_ns before sleeping, self-tuned up
+	 * to poll_max_ns (0: never). The worker's own; the totals are read after it stops.
+	 */
+	uint64_t poll_max_ns, poll_ns;
+	uint64_t spin_ns;   /* time spent spinning, in all */
+	uint64_t spin_hits; /* spins that found work, so no sleep and no wake-up */
+	uint64_t sleeps;    /* times the worker slept and was woken */
+	pthread_t thread;   /* lives from virtio_mmio_spawn_workers() to destroy */
 	bool spawned;
 	/*
 	 * A session is live (DRIVER_OK .. reset): set and cleared only by Status writes (under
@@ -100,6 +108,12 @@ int virtio_mmio_spawn_workers(struct virtio_mmio *t,
 			      void *ctx, struct err *err);
 void virtio_mmio_destroy(struct virtio_mmio *t);
 int virtio_mmio_register(struct virtio_mmio *t, struct bus *mmio);
+
+/*
+ * Adaptive polling on every queue of t, up to max_us (0: off); before the workers start. Not
+ * with poll_us, which polls for a fixed time and turns kicks off.
+ */
+void virtio_mmio_set_adaptive_poll(struct virtio_mmio *t, unsigned max_us);
 
 /* From a worker (or the transport): the device is in an error state the driver must reset. */
 void virtio_mmio_needs_reset(struct virtio_mmio *t, const char *why);

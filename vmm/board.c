@@ -135,7 +135,8 @@ static void queue_thread_init(void *ctx, struct virtio_mmio_queue *q)
 /* Initialises the next virtio slot's transport for dev and wires it to the bus and KVM. */
 static int plug_virtio(struct board *b, struct vm *vm, struct virtio_mmio *t,
 		       const struct virtio_device_ops *ops, void *dev, const char *label,
-		       unsigned nqueues, uint16_t queue_max, unsigned poll_us, struct err *err)
+		       unsigned nqueues, uint16_t queue_max, unsigned poll_us,
+		       unsigned auto_poll_us, struct err *err)
 {
 	unsigned slot = b->nvirtio;
 	const struct plat_device *d = platform_find(&b->platform, PLAT_VIRTIO, slot);
@@ -144,6 +145,7 @@ static int plug_virtio(struct board *b, struct vm *vm, struct virtio_mmio *t,
 	if (virtio_mmio_init(t, ops, dev, &vm->mem, d->reg[0].base, (unsigned)d->irq, nqueues,
 			     queue_max, poll_us, err))
 		return -1;
+	virtio_mmio_set_adaptive_poll(t, auto_poll_us);
 	b->virtio[slot] = t;
 	b->virtio_label[slot] = label;
 	b->nvirtio++;
@@ -166,13 +168,29 @@ static int plug_disk(struct board *b, struct vm *vm, const struct disk_opt *o, s
 	else
 		snprintf(d->serial, sizeof(d->serial), "kvmini-vd%c", 'a' + (b->nblks - 1));
 	virtio_blk_init(&d->blk, &d->disk, d->serial, o->queues);
+	bool uring = o->aio != DISK_AIO_SYNC;
+	if (uring && virtio_blk_use_uring(&d->blk, err)) {
+		if (o->aio == DISK_AIO_IO_URING)
+			return KVMINI_EXIT_USAGE;
+		/* Not asked for by name: say why once, and go on one request at a time. */
+		fprintf(stderr, "kvmini: %s: %s\n", d->serial, err->msg);
+		virtio_blk_destroy(&d->blk);
+		uring = false;
+	}
 	if (plug_virtio(b, vm, &d->transport, &virtio_blk_ops, &d->blk, d->serial, o->queues,
-			BLK_QUEUE_SIZE, o->poll_us, err))
+			BLK_QUEUE_SIZE, o->poll_us, o->auto_poll_us, err))
 		return KVMINI_EXIT_FAILURE;
-	vm_log(vm, "virtio-blk %s at 0x%llx, GSI %u: '%s'%s, %llu sectors, %u queue(s), poll %u us",
+	char poll[40];
+	if (o->poll_us)
+		snprintf(poll, sizeof(poll), "poll %u us", o->poll_us);
+	else if (o->auto_poll_us)
+		snprintf(poll, sizeof(poll), "adaptive poll up to %u us", o->auto_poll_us);
+	else
+		snprintf(poll, sizeof(poll), "no polling");
+	vm_log(vm, "virtio-blk %s at 0x%llx, GSI %u: '%s'%s, %llu sectors, %u queue(s), %s, aio=%s",
 	       d->serial, (unsigned long long)d->transport.base, d->transport.irq, o->path,
 	       o->ro ? " (read-only)" : "", (unsigned long long)d->blk.config.capacity, o->queues,
-	       o->poll_us);
+	       poll, uring ? "io_uring" : "sync");
 	return 0;
 }
 
@@ -188,7 +206,7 @@ static int plug_net(struct board *b, struct vm *vm, const struct net_opt *o, str
 		return KVMINI_EXIT_FAILURE;
 	}
 	if (plug_virtio(b, vm, &n->transport, &virtio_net_ops, &n->net, n->tap.name, 2,
-			NET_QUEUE_SIZE, 0, err))
+			NET_QUEUE_SIZE, 0, 0, err))
 		return KVMINI_EXIT_FAILURE;
 	const uint8_t *m = n->net.config.mac;
 	vm_log(vm, "virtio-net %s at 0x%llx, GSI %u: mac %02x:%02x:%02x:%02x:%02x:%02x, mtu %u%s",
@@ -204,7 +222,7 @@ static int plug_rng(struct board *b, struct vm *vm, struct err *err)
 	if (virtio_rng_init(&r->rng, err))
 		return KVMINI_EXIT_FAILURE;
 	if (plug_virtio(b, vm, &r->transport, &virtio_rng_ops, &r->rng, "rng", 1, RNG_QUEUE_SIZE, 0,
-			err))
+			0, err))
 		return KVMINI_EXIT_FAILURE;
 	b->has_rng = true;
 	vm_log(vm, "virtio-rng at 0x%llx, GSI %u: getrandom, up to %u bytes a request",
@@ -351,8 +369,10 @@ void board_destroy(struct board *b)
 		rtc_destroy(&b->rtc);
 		b->has_rtc = false;
 	}
-	for (unsigned i = 0; i < b->nblks; i++)
+	for (unsigned i = 0; i < b->nblks; i++) {
+		virtio_blk_destroy(&b->blks[i].blk);
 		disk_close(&b->blks[i].disk);
+	}
 	b->nblks = 0;
 	for (unsigned i = 0; i < b->nnets; i++) {
 		virtio_net_destroy(&b->nets[i].net);

@@ -67,12 +67,15 @@ void cli_usage(FILE *f)
 	    "                     (default: 256M; %lluM to %lluG)\n"
 	    "  --cpus N           vCPUs, 1 to %d (default: %d)\n"
 	    "  --dump-dtb PATH    also write the device tree blob given to the guest to PATH\n"
-	    "  --disk PATH[,ro][,serial=S][,queues=N][,poll=USEC]\n"
+	    "  --disk PATH[,ro][,serial=S][,queues=N][,poll=P][,aio=A]\n"
 	    "                     a virtio-blk disk on a raw image (repeatable, up to %d);\n"
 	    "                     ro: read-only; serial: up to 20 bytes (default kvmini-vdN);\n"
-	    "                     queues: 1 to %d, one thread each (default 1); poll: after\n"
-	    "                     each request poll the ring this many us, no notify exits\n"
-	    "                     (default 0: sleep until notified)\n"
+	    "                     queues: 1 to %d, one thread each (default 1);\n"
+	    "                     poll: auto (default: spin up to %d us before sleeping,\n"
+	    "                     self-tuned), off (sleep until notified), or USEC (after\n"
+	    "                     each request poll the ring this long, no notify exits);\n"
+	    "                     aio: io_uring (a batch per call, many in flight) or sync\n"
+	    "                     (one at a time); default io_uring where the host has it\n"
 	    "  --net tap=NAME[,mac=MAC][,mtu=N]\n"
 	    "                     a virtio-net NIC on a tap device, created if missing\n"
 	    "                     (repeatable); mac: default derived from NAME; mtu: 68 to\n"
@@ -140,8 +143,8 @@ void cli_usage(FILE *f)
 				 "  128+sig  kvmini was ended by signal sig (terminal restored)\n",
 	    CLI_DEFAULT_CMDLINE, (unsigned long long)(CLI_MIN_MEM >> 20),
 	    (unsigned long long)(CLI_MAX_MEM >> 30), CLI_MAX_CPUS, CLI_DEFAULT_CPUS, CLI_MAX_DISKS,
-	    CLI_MAX_QUEUES, IDE_CMD_BASE, IDE_CMD_BASE + 7, IDE_CTL_PORT, IDE_IRQ, MARKER_PORT,
-	    KVMINI_MARKER_CALIBRATION, TEST_EXIT_PORT);
+	    CLI_MAX_QUEUES, CLI_AUTO_POLL_US, IDE_CMD_BASE, IDE_CMD_BASE + 7, IDE_CTL_PORT, IDE_IRQ,
+	    MARKER_PORT, KVMINI_MARKER_CALIBRATION, TEST_EXIT_PORT);
 }
 
 enum {
@@ -200,7 +203,7 @@ static int parse_uint(const char *s, long min, long max, unsigned *out)
 
 int cli_parse_disk(const char *spec, struct disk_opt *d, struct err *err)
 {
-	*d = (struct disk_opt){.queues = 1};
+	*d = (struct disk_opt){.queues = 1, .auto_poll_us = CLI_AUTO_POLL_US};
 	d->path = strdup(spec);
 	if (!d->path)
 		return err_set(err, "out of memory");
@@ -222,14 +225,26 @@ int cli_parse_disk(const char *spec, struct disk_opt *d, struct err *err)
 				return err_set(err, "bad --disk queues '%s': give 1 to %d", tok + 7,
 					       CLI_MAX_QUEUES);
 		} else if (!strncmp(tok, "poll=", 5)) {
-			if (parse_uint(tok + 5, 0, CLI_MAX_POLL_US, &d->poll_us))
+			const char *p = tok + 5;
+			d->poll_us = 0;
+			d->auto_poll_us = !strcmp(p, "auto") ? CLI_AUTO_POLL_US : 0;
+			if (!d->auto_poll_us && strcmp(p, "off") &&
+			    parse_uint(p, 0, CLI_MAX_POLL_US, &d->poll_us))
 				return err_set(err,
-					       "bad --disk poll '%s': give 0 to %d microseconds",
-					       tok + 5, CLI_MAX_POLL_US);
+					       "bad --disk poll '%s': give auto, off, or 0 to %d "
+					       "microseconds",
+					       p, CLI_MAX_POLL_US);
+		} else if (!strcmp(tok, "aio=io_uring")) {
+			d->aio = DISK_AIO_IO_URING;
+		} else if (!strcmp(tok, "aio=sync")) {
+			d->aio = DISK_AIO_SYNC;
+		} else if (!strncmp(tok, "aio=", 4)) {
+			return err_set(err, "bad --disk aio '%s': give io_uring or sync", tok + 4);
 		} else {
-			return err_set(
-			    err, "unknown --disk flag '%s'; use ro, serial=S, queues=N, poll=USEC",
-			    tok);
+			return err_set(err,
+				       "unknown --disk flag '%s'; use ro, serial=S, queues=N, "
+				       "poll=auto|off|USEC, aio=io_uring|sync",
+				       tok);
 		}
 	}
 	return 0;

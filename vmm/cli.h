@@ -21,17 +21,26 @@
 #define CLI_MAX_MEM	    (1ULL << 40)
 #define CLI_MAX_CPUS	    254 /* xAPIC ids are 8 bits and 0xFF is the broadcast id */
 
-#define CLI_MAX_DISKS	8
-#define CLI_MAX_QUEUES	16
-#define CLI_MAX_POLL_US 1000000
+#define CLI_MAX_DISKS	 8
+#define CLI_MAX_QUEUES	 16
+#define CLI_MAX_POLL_US	 1000000
+#define CLI_AUTO_POLL_US 32 /* poll=auto: the longest a worker spins before it sleeps */
 
-/* One --disk PATH[,ro][,serial=S][,queues=N][,poll=USEC]. */
+enum disk_aio {
+	DISK_AIO_DEFAULT,  /* io_uring, or sync (said once) where the host has no io_uring */
+	DISK_AIO_SYNC,	   /* one request at a time per queue */
+	DISK_AIO_IO_URING, /* asked for: an error where the host has no io_uring */
+};
+
+/* One --disk PATH[,ro][,serial=S][,queues=N][,poll=auto|off|USEC][,aio=io_uring|sync]. */
 struct disk_opt {
 	char *path; /* owned: the option string, split in place */
 	bool ro;
 	const char *serial; /* NULL: derived from the disk's position */
 	unsigned queues;
-	unsigned poll_us;
+	unsigned poll_us;      /* fixed polling with kicks off; 0: none */
+	unsigned auto_poll_us; /* adaptive polling up to this; 0: none */
+	enum disk_aio aio;
 };
 
 #define CLI_MAX_NETS 8

@@ -95,9 +95,11 @@ static const int console_out_calls[] = {
     SCMP_SYS(poll),
 };
 static const int blk_calls[] = {
-    /* The disk image (read, write, flush, discard and write-zeroes), eventfds, poll. */
-    SCMP_SYS(read),    SCMP_SYS(poll),	    SCMP_SYS(preadv),
-    SCMP_SYS(pwritev), SCMP_SYS(fdatasync), SCMP_SYS(fallocate),
+    /* The disk image (read, write, flush, discard and write-zeroes), eventfds, poll; with
+     * aio=io_uring, io_uring_enter on the queue's ring, which was locked at set-up to read,
+     * write and flush that image only (devices/disk_uring.c). */
+    SCMP_SYS(read),	 SCMP_SYS(poll),      SCMP_SYS(preadv),		SCMP_SYS(pwritev),
+    SCMP_SYS(fdatasync), SCMP_SYS(fallocate), SCMP_SYS(io_uring_enter),
 };
 static const int net_calls[] = {
     /* One frame per read (RX) or writev (TX) on the tap, eventfds, poll. */
@@ -178,9 +180,10 @@ const char *sandbox_kind_name(enum sandbox_kind kind)
 unsigned sandbox_allowed_count(enum sandbox_kind kind)
 {
 	/* On top of the lists: mmap and mprotect (never executable), ioctl (by argument; for
-	 * every kind at least the terminal's), and tgkill where the kind kicks threads. */
+	 * every kind at least the terminal's), tgkill where the kind kicks threads, and fcntl
+	 * (F_OFD_SETLK only) on main. */
 	return (unsigned)(sizeof(common_calls) / sizeof(common_calls[0]) + kinds[kind].ncalls + 3 +
-			  kicks_threads(kind));
+			  kicks_threads(kind) + (kind == SANDBOX_MAIN));
 }
 
 /* Syscall names for the SIGSYS report, resolved before any filter (the handler can't). */
@@ -443,6 +446,10 @@ static scmp_filter_ctx build_filter(const struct sandbox *sb, enum sandbox_kind 
 	if (kicks_threads(kind))
 		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
 				       ARG(0, SCMP_CMP_EQ, (uint64_t)getpid(), 0));
+	/* Teardown lets go of the disks' locks before closing them (devices/disk.c). */
+	if (kind == SANDBOX_MAIN)
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+				       ARG(1, SCMP_CMP_EQ, F_OFD_SETLK, 0));
 	/* Memory may be mapped and protected, never made executable. */
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
 			       ARG(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));

@@ -210,13 +210,13 @@ static void test_allowlist_sizes(void **s)
 	(void)s;
 	/* As docs/security.md reports them, next to Firecracker's ~27 for a vCPU. */
 	assert_int_equal(sandbox_allowed_count(SANDBOX_VCPU), 25);
-	assert_int_equal(sandbox_allowed_count(SANDBOX_BLK), 25);
+	assert_int_equal(sandbox_allowed_count(SANDBOX_BLK), 26);
 	assert_int_equal(sandbox_allowed_count(SANDBOX_NET_RX), 22);
 	assert_int_equal(sandbox_allowed_count(SANDBOX_NET_TX), 22);
 	assert_int_equal(sandbox_allowed_count(SANDBOX_RNG), 22);
 	assert_int_equal(sandbox_allowed_count(SANDBOX_CONSOLE), 22);
 	assert_int_equal(sandbox_allowed_count(SANDBOX_CONSOLE_OUT), 20);
-	assert_int_equal(sandbox_allowed_count(SANDBOX_MAIN), 23);
+	assert_int_equal(sandbox_allowed_count(SANDBOX_MAIN), 24);
 	assert_int_equal(sandbox_allowed_count(SANDBOX_RTC), 19);
 }
 
