@@ -40,13 +40,14 @@ struct virtio_mmio_queue {
 	unsigned poll_us;	 /* 0: sleep until notified */
 	/*
 	 * Adaptive polling (virtio/worker.c): spin up to poll_ns before sleeping, self-tuned up
-	 * to poll_max_ns (0: never). The worker's own; the totals are read after it stops.
+	 * to poll_max_ns (0: never). The worker's own, but for the totals below (--verbose
+	 * reports them at the end: the CPU time spinning costs, and the wake-ups it saves).
 	 */
 	uint64_t poll_max_ns, poll_ns;
-	uint64_t spin_ns;   /* time spent spinning, in all */
-	uint64_t spin_hits; /* spins that found work, so no sleep and no wake-up */
-	uint64_t sleeps;    /* times the worker slept and was woken */
-	pthread_t thread;   /* lives from virtio_mmio_spawn_workers() to destroy */
+	atomic_ullong spin_ns;	 /* time spent spinning, in all */
+	atomic_ullong spin_hits; /* spins that found work, so no sleep and no wake-up */
+	atomic_ullong sleeps;	 /* times the worker slept and was woken */
+	pthread_t thread;	 /* lives from virtio_mmio_spawn_workers() to destroy */
 	bool spawned;
 	/*
 	 * A session is live (DRIVER_OK .. reset): set and cleared only by Status writes (under

@@ -100,7 +100,7 @@ static void poll_ring(struct virtio_mmio_queue *q)
  * completions), so that a driver submitting again soon after a completion, as a queue-depth-1
  * stream does, finds it awake: no sleep, no wake-up. Kicks stay on meanwhile, so the guest
  * exits exactly as it would without the spin: only the host's scheduler work is saved, at the
- * price of the CPU time spun (counted in spin_ns, and shown by bench/blk).
+ * price of the CPU time spun (counted in spin_ns; --verbose reports it, bench/blk shows it).
  *
  * poll_ns tunes itself from how long each wait lasted (block), as QEMU's does: a wait the spin
  * covered changes nothing; one longer than poll_max_ns halves poll_ns (spinning would not
@@ -120,8 +120,8 @@ static bool spin(struct virtio_mmio_queue *q)
 			break;
 		__builtin_ia32_pause();
 	}
-	q->spin_ns += t - start;
-	q->spin_hits += found;
+	atomic_fetch_add_explicit(&q->spin_ns, t - start, memory_order_relaxed);
+	atomic_fetch_add_explicit(&q->spin_hits, found, memory_order_relaxed);
 	return found;
 }
 
@@ -181,7 +181,7 @@ static void serve(struct virtio_mmio_queue *q)
 			break;
 		if (stopping(t))
 			break;
-		q->sleeps++;
+		atomic_fetch_add_explicit(&q->sleeps, 1, memory_order_relaxed);
 		if (q->poll_max_ns)
 			adapt(q, now_ns() - waited);
 		virtio_mmio_take_kicks(q);

@@ -406,6 +406,29 @@ static void test_guest_polling(void **s)
 	guest_writes("j3.img", "", "vpoll=1 qd=4", 0, 400, 53, NULL);
 }
 
+/*
+ * The two disk engines. The default is io_uring with adaptive polling (and every other test
+ * here runs it); aio=sync with poll=off, one request at a time and no spinning, must serve the
+ * same guest as well, and each says which it runs.
+ */
+static void test_disk_engines(void **s)
+{
+	(void)s;
+	guest_writes("e1.img", "", "qd=8", 0, 400, 54, "--verbose");
+	if (!strstr(res.err, "adaptive poll up to 32 us, aio=io_uring"))
+		fail_msg("the default disk is not io_uring with adaptive polling:\n%s", res.err);
+	guest_writes("e2.img", ",aio=sync,poll=off", "qd=8", 0, 400, 55, "--verbose");
+	if (!strstr(res.err, "no polling, aio=sync"))
+		fail_msg("aio=sync,poll=off was not what ran:\n%s", res.err);
+	guest_writes("e3.img", ",aio=sync", "vpoll=1 qd=4", 0, 400, 56, NULL);
+}
+
+static void test_mmio_hostile_sync(void **s)
+{
+	(void)s;
+	mmio_hostile(",aio=sync,poll=off", "");
+}
+
 /* Each combination of INDIRECT_DESC and EVENT_IDX, with several requests in flight. */
 static void test_ring_features(void **s)
 {
@@ -458,6 +481,8 @@ int main(void)
 	    cmocka_unit_test(test_guest_pattern_in_image),
 	    cmocka_unit_test(test_host_pattern_read),
 	    cmocka_unit_test(test_two_disks),
+	    cmocka_unit_test(test_disk_engines),
+	    cmocka_unit_test(test_mmio_hostile_sync),
 	    cmocka_unit_test(test_too_many_virtio_devices),
 	    cmocka_unit_test(test_ro_disk),
 	    cmocka_unit_test(test_flush_then_sigkill),

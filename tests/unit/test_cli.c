@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -155,6 +156,47 @@ static void test_rng(void **state)
 }
 
 /* The parser can run again in the same process (getopt state is reset). */
+/* --disk's device modes: polling (auto by default, off, or fixed) and the I/O engine. */
+static void test_disk_modes(void **state)
+{
+	(void)state;
+	struct disk_opt d;
+	struct err err = {{0}};
+	assert_int_equal(cli_parse_disk("a.img", &d, &err), 0);
+	assert_int_equal(d.poll_us, 0);
+	assert_int_equal(d.auto_poll_us, CLI_AUTO_POLL_US);
+	assert_int_equal(d.aio, DISK_AIO_DEFAULT);
+	free(d.path);
+	assert_int_equal(cli_parse_disk("a.img,poll=off,aio=sync", &d, &err), 0);
+	assert_int_equal(d.poll_us + d.auto_poll_us, 0);
+	assert_int_equal(d.aio, DISK_AIO_SYNC);
+	free(d.path);
+	/* poll=0 is off, as it always was; a fixed time replaces adaptive polling. */
+	assert_int_equal(cli_parse_disk("a.img,poll=0", &d, &err), 0);
+	assert_int_equal(d.poll_us + d.auto_poll_us, 0);
+	free(d.path);
+	assert_int_equal(cli_parse_disk("a.img,poll=50,aio=io_uring", &d, &err), 0);
+	assert_int_equal(d.poll_us, 50);
+	assert_int_equal(d.auto_poll_us, 0);
+	assert_int_equal(d.aio, DISK_AIO_IO_URING);
+	free(d.path);
+	assert_int_equal(cli_parse_disk("a.img,poll=off,poll=auto", &d, &err), 0);
+	assert_int_equal(d.auto_poll_us, CLI_AUTO_POLL_US); /* last one wins */
+	free(d.path);
+	static const char *const bad[][2] = {
+	    {"a.img,poll=fast", "bad --disk poll 'fast': give auto, off, or 0 to"},
+	    {"a.img,poll=-1", "bad --disk poll '-1'"},
+	    {"a.img,aio=libaio", "bad --disk aio 'libaio': give io_uring or sync"},
+	    {"a.img,uring", "unknown --disk flag 'uring'"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(cli_parse_disk(bad[i][0], &d, &err), -1);
+		if (!strstr(err.msg, bad[i][1]))
+			fail_msg("'%s': got '%s'", bad[i][0], err.msg);
+		free(d.path);
+	}
+}
+
 static void test_reparse(void **state)
 {
 	(void)state;
@@ -193,6 +235,7 @@ int main(void)
 	    cmocka_unit_test(test_sizes),	   cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_help_version),   cmocka_unit_test(test_reparse),
 	    cmocka_unit_test(test_usage_complete), cmocka_unit_test(test_rng),
+	    cmocka_unit_test(test_disk_modes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
