@@ -134,11 +134,9 @@ bool disk_uring_ready(struct disk_uring *u)
 	return io_uring_cq_ready(&u->ring) > 0;
 }
 
-unsigned disk_uring_reap(struct disk_uring *u, void (*done)(void *ctx, uint64_t tag, int res),
-			 void *ctx)
+static unsigned take(struct disk_uring *u, void (*done)(void *ctx, uint64_t tag, int res),
+		     void *ctx)
 {
-	eventfd_t ignored;
-	(void)eventfd_read(u->event_fd, &ignored); /* nonblocking: EAGAIN when already clear */
 	unsigned reaped = 0;
 	struct io_uring_cqe *cqe;
 	while (io_uring_peek_cqe(&u->ring, &cqe) == 0) {
@@ -150,6 +148,22 @@ unsigned disk_uring_reap(struct disk_uring *u, void (*done)(void *ctx, uint64_t 
 		done(ctx, tag, res);
 	}
 	return reaped;
+}
+
+unsigned disk_uring_reap(struct disk_uring *u, void (*done)(void *ctx, uint64_t tag, int res),
+			 void *ctx)
+{
+	unsigned reaped = take(u, done, ctx);
+	if (reaped)
+		return reaped; /* the eventfd may stay set: one wake-up for nothing, later, at most */
+	/*
+	 * Nothing to take, so what woke us (if anything did) counted completions already taken:
+	 * clear it, or the worker would never sleep, then look once more for one that came in
+	 * between. Only here, not on every call: a system call per request saved.
+	 */
+	eventfd_t ignored;
+	(void)eventfd_read(u->event_fd, &ignored); /* nonblocking: EAGAIN when already clear */
+	return take(u, done, ctx);
 }
 
 void disk_uring_drain(struct disk_uring *u, void (*done)(void *ctx, uint64_t tag, int res),

@@ -55,8 +55,9 @@ bool disk_uring_ready(struct disk_uring *u);
 
 /*
  * Takes every waiting completion, calling done(ctx, tag, res) for each: res is the bytes moved
- * (which may be short), or -errno. Never blocks. Also clears event_fd first, so that a
- * completion arriving meanwhile signals it again. Returns how many were reaped.
+ * (which may be short), or -errno. Never blocks. When there is nothing to take it clears
+ * event_fd (and looks again), so a worker woken by completions it has already taken sleeps
+ * on the next wait. Returns how many were reaped.
  */
 unsigned disk_uring_reap(struct disk_uring *u, void (*done)(void *ctx, uint64_t tag, int res),
 			 void *ctx);

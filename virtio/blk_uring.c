@@ -163,7 +163,13 @@ void virtio_blk_uring_handle(struct virtio_blk *b, unsigned q, struct virtq *vq,
 		s->iov = s->iov_store;
 		start(u, s); /* cannot fail: a free slot is a free place on the ring */
 	}
-	submit(u);
+	/*
+	 * Reads from the page cache complete inside the submit: finish them in this pass. Any
+	 * rest of a short transfer that this puts back on the ring goes in at once.
+	 */
+	do
+		submit(u);
+	while (disk_uring_reap(&u->ring, completed, u) && u->ring.pending);
 }
 
 int virtio_blk_uring_fd(void *dev, unsigned q)

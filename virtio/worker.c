@@ -68,25 +68,32 @@ static void service(struct virtio_mmio_queue *q)
 }
 
 /*
- * Polling mode: kicks stay off from the moment we wake until the ring has been idle for
- * poll_us, so a driver that keeps submitting never needs to kick. Only after that are they
- * turned back on, with one last look for a chain published in between.
+ * Polling: kicks stay off from the moment we wake until the ring has been idle for budget_ns,
+ * so a driver that keeps submitting meanwhile never needs to kick. Only after that are they
+ * turned back on, with one last look for a chain published in between. The idle time spun
+ * is counted in spin_ns, each wait the spin covered in spin_hits.
  */
-static void poll_ring(struct virtio_mmio_queue *q)
+static void poll_ring(struct virtio_mmio_queue *q, uint64_t budget_ns)
 {
-	uint64_t budget = (uint64_t)q->poll_us * 1000, deadline = now_ns() + budget;
+	uint64_t idle_since = now_ns(), spun = 0, hits = 0, t;
 	virtq_set_notify(&q->vq, false);
 	while (!stopping(q->t) && serviceable(q)) {
 		if ((virtq_has_avail(&q->vq) || device_ready(q)) && run_device(q)) {
 			/* Chains were consumed: move the event index along, out of the driver's reach. */
 			virtq_set_notify(&q->vq, false);
-			deadline = now_ns() + budget;
-		} else if (now_ns() >= deadline) {
+			t = now_ns();
+			spun += t - idle_since;
+			hits++;
+			idle_since = now_ns();
+		} else if ((t = now_ns()) - idle_since >= budget_ns) {
+			spun += t - idle_since;
 			break;
 		} else {
 			__builtin_ia32_pause();
 		}
 	}
+	atomic_fetch_add_explicit(&q->spin_ns, spun, memory_order_relaxed);
+	atomic_fetch_add_explicit(&q->spin_hits, hits, memory_order_relaxed);
 	if (serviceable(q)) {
 		virtq_set_notify(&q->vq, true);
 		if (virtq_has_avail(&q->vq))
@@ -95,36 +102,14 @@ static void poll_ring(struct virtio_mmio_queue *q)
 }
 
 /*
- * Adaptive polling, the default for virtio-blk (QEMU's iothreads do the same: poll-max-ns).
- * Before sleeping, the worker spins up to poll_ns watching the ring (and the device's own
- * completions), so that a driver submitting again soon after a completion, as a queue-depth-1
- * stream does, finds it awake: no sleep, no wake-up. Kicks stay on meanwhile, so the guest
- * exits exactly as it would without the spin: only the host's scheduler work is saved, at the
- * price of the CPU time spun (counted in spin_ns; --verbose reports it, bench/blk shows it).
- *
- * poll_ns tunes itself from how long each wait lasted (block), as QEMU's does: a wait the spin
- * covered changes nothing; one longer than poll_max_ns halves poll_ns (spinning would not
- * have caught it); one in between doubles poll_ns (from 4 us, up to poll_max_ns).
+ * Adaptive polling, the default for virtio-blk, as QEMU's iothreads do it (poll-max-ns):
+ * after serving, the worker polls (poll_ring) for poll_ns before it sleeps, so that a driver
+ * submitting again soon after a completion, as a queue-depth-1 stream does, finds it awake: no
+ * kick, no sleep, no wake-up. The price is the CPU time spun (spin_ns: --verbose reports it,
+ * bench/blk shows it), so poll_ns tunes itself from how long each sleep lasted, as QEMU's does:
+ * a wait the spin covered changes nothing; a wait longer than poll_max_ns halves poll_ns
+ * (spinning would not have caught it); one in between doubles it (from 4 us, up to the max).
  */
-static bool spin(struct virtio_mmio_queue *q)
-{
-	uint64_t start = now_ns(), end = start + q->poll_ns, t = start;
-	bool found = false;
-	while (!stopping(q->t) && serviceable(q)) {
-		if (virtq_has_avail(&q->vq) || device_ready(q)) {
-			found = true;
-			break;
-		}
-		t = now_ns();
-		if (t >= end)
-			break;
-		__builtin_ia32_pause();
-	}
-	atomic_fetch_add_explicit(&q->spin_ns, t - start, memory_order_relaxed);
-	atomic_fetch_add_explicit(&q->spin_hits, found, memory_order_relaxed);
-	return found;
-}
-
 static void adapt(struct virtio_mmio_queue *q, uint64_t block_ns)
 {
 	if (block_ns <= q->poll_ns)
@@ -159,15 +144,9 @@ static void serve(struct virtio_mmio_queue *q)
 	 * would race the driver's first request (it may see them off and not kick at all).
 	 */
 	if (q->poll_us)
-		poll_ring(q);
+		poll_ring(q, (uint64_t)q->poll_us * 1000);
 	while (!stopping(t)) {
-		uint64_t waited = now_ns();
-		if (q->poll_ns && serviceable(q) && spin(q)) {
-			service(q);
-			/* The driver's kick, if it sent one, is spent: take it (it cannot block). */
-			virtio_mmio_take_kicks(q);
-			continue;
-		}
+		uint64_t slept = now_ns();
 		/*
 		 * The device's own fd (net RX: the tap) only while the queue can be served: a
 		 * readable fd nobody will read would wake us at once, forever.
@@ -182,14 +161,16 @@ static void serve(struct virtio_mmio_queue *q)
 		if (stopping(t))
 			break;
 		atomic_fetch_add_explicit(&q->sleeps, 1, memory_order_relaxed);
-		if (q->poll_max_ns)
-			adapt(q, now_ns() - waited);
+		if (q->poll_max_ns) /* the whole wait: the spin that gave up, then the sleep */
+			adapt(q, q->poll_ns + (now_ns() - slept));
 		virtio_mmio_take_kicks(q);
 		if (!serviceable(q))
 			continue; /* kicks are taken and counted; nothing is served until reset */
 		/* Not service() then poll: kicks re-enabled in between would invite one more. */
 		if (q->poll_us)
-			poll_ring(q);
+			poll_ring(q, (uint64_t)q->poll_us * 1000);
+		else if (q->poll_ns)
+			poll_ring(q, q->poll_ns);
 		else
 			service(q);
 	}
