@@ -39,13 +39,13 @@ struct virtio_mmio_queue {
 	int notify_fd;		 /* eventfd the guest's QueueNotify lands on */
 	unsigned poll_us;	 /* 0: sleep until notified */
 	/*
-	 * Adaptive polling (virtio/worker.c): spin up to poll_ns before sleeping, self-tuned up
-	 * to poll_max_ns (0: never). The worker's own, but for the totals below (--verbose
-	 * reports them at the end: the CPU time spinning costs, and the wake-ups it saves).
+	 * Adaptive polling (virtio/worker.c): after serving, poll for poll_ns before sleeping,
+	 * self-tuned up to poll_max_ns (0: never). The worker's own, but for the totals below
+	 * (--verbose reports them: the CPU time polling costs, and the wake-ups it saves).
 	 */
 	uint64_t poll_max_ns, poll_ns;
-	atomic_ullong spin_ns;	 /* time spent spinning, in all */
-	atomic_ullong spin_hits; /* spins that found work, so no sleep and no wake-up */
+	atomic_ullong spin_ns;	 /* time spent polling an idle ring, in all */
+	atomic_ullong spin_hits; /* times polling found work: no kick, no sleep, no wake-up */
 	atomic_ullong sleeps;	 /* times the worker slept and was woken */
 	pthread_t thread;	 /* lives from virtio_mmio_spawn_workers() to destroy */
 	bool spawned;
@@ -112,7 +112,7 @@ int virtio_mmio_register(struct virtio_mmio *t, struct bus *mmio);
 
 /*
  * Adaptive polling on every queue of t, up to max_us (0: off); before the workers start. Not
- * with poll_us, which polls for a fixed time and turns kicks off.
+ * with poll_us, which polls for a fixed time instead.
  */
 void virtio_mmio_set_adaptive_poll(struct virtio_mmio *t, unsigned max_us);
 

@@ -404,16 +404,22 @@ void board_report(const struct board *b, const struct vm *vm)
 		       (long long)rtc_offset_seconds(&b->rtc));
 	for (unsigned i = 0; i < b->nvirtio; i++) {
 		struct virtio_mmio *t = b->virtio[i];
-		for (unsigned q = 0; q < t->nqueues; q++)
-			vm_log(vm,
-			       "%s %s queue %u: %llu notifies, %llu requests; worker slept %llu "
-			       "times, spun %.3f ms, %llu spins found work",
-			       t->ops->name, b->virtio_label[i], q,
+		for (unsigned q = 0; q < t->nqueues; q++) {
+			const struct virtio_mmio_queue *vq = &t->queues[q];
+			vm_log(vm, "%s %s queue %u: %llu notifies, %llu requests", t->ops->name,
+			       b->virtio_label[i], q,
 			       (unsigned long long)virtio_mmio_notifies(&t->queues[q]),
-			       (unsigned long long)atomic_load(&t->queues[q].chains),
-			       (unsigned long long)atomic_load(&t->queues[q].sleeps),
-			       (double)atomic_load(&t->queues[q].spin_ns) / 1e6,
-			       (unsigned long long)atomic_load(&t->queues[q].spin_hits));
+			       (unsigned long long)atomic_load(&vq->chains));
+			/* What polling cost and saved: CPU time spun, wake-ups spared. */
+			if (vq->poll_us || vq->poll_max_ns)
+				vm_log(vm,
+				       "%s %s queue %u: slept %llu times; polled %.3f ms, finding "
+				       "work %llu times",
+				       t->ops->name, b->virtio_label[i], q,
+				       (unsigned long long)atomic_load(&vq->sleeps),
+				       (double)atomic_load(&vq->spin_ns) / 1e6,
+				       (unsigned long long)atomic_load(&vq->spin_hits));
+		}
 		if (atomic_load(&t->resets_requested))
 			vm_log(vm, "%s %s asked for a reset %u time(s), last: %s", t->ops->name,
 			       b->virtio_label[i], atomic_load(&t->resets_requested), t->error);
