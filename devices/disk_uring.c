@@ -154,8 +154,12 @@ unsigned disk_uring_reap(struct disk_uring *u, void (*done)(void *ctx, uint64_t 
 			 void *ctx)
 {
 	unsigned reaped = take(u, done, ctx);
-	if (reaped)
-		return reaped; /* the eventfd may stay set: one wake-up for nothing, later, at most */
+	/*
+	 * Having taken some, or with nothing in flight (the worker does not wait on event_fd
+	 * then), leave the eventfd as it is: at worst one wake-up for nothing, later.
+	 */
+	if (reaped || !u->inflight)
+		return reaped;
 	/*
 	 * Nothing to take, so what woke us (if anything did) counted completions already taken:
 	 * clear it, or the worker would never sleep, then look once more for one that came in

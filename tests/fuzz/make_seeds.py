@@ -49,6 +49,11 @@ seeds = {
     "two": image(4, 1, chain(512, F_WRITE) + [(HDR + 16, 16, F_NEXT, 4), (STATUS + 1, 1, F_WRITE, 0)],
                  [0, 3], [(HDR, hdr(0, 0)), (HDR + 16, hdr(4, 0))]),
 }
+# The same requests on the io_uring path (byte 1, bit 4).
+for name in ["read", "write", "flush", "indirect", "two"]:
+    blob = bytearray(seeds[name])
+    blob[1] |= 16
+    seeds["uring-" + name] = bytes(blob)
 os.makedirs("corpus/blk", exist_ok=True)
 for name, blob in seeds.items():
     with open(os.path.join("corpus/blk", name), "wb") as f:
