@@ -7,8 +7,9 @@
  * (a sink for transmitted frames, a source for received ones). Frames use the local
  * experimental EtherType 0x88B5, so the host's IP stack ignores them.
  *
- *   native tx: two threads (as many as kvmini's side has) writev header+frame to the tap fd
- *              from memory made like guest RAM; the sink counts what arrives.
+ *   native tx: one thread, and in another run two (as many as kvmini's side has), writev
+ *              header+frame to the tap fd from memory made like guest RAM; the sink counts
+ *              what arrives. Each measure takes the better of the two runs.
  *   kvmini tx: this program plays the guest driver on a fake TX ring (header+frame chains,
  *              kicking only when asked); kvmini's TX worker writes them to the tap.
  *   native rx: the source queues a burst of frames in the tap; one thread drains it into
@@ -322,13 +323,14 @@ static void *write_loop(void *arg)
  * The best plain writer: header + frame with one writev per frame from guest-like memory, as
  * kvmini's TX worker writes them (a tap takes one frame per call: there is no sendmmsg for
  * it), cycling over as many frames as the fake TX ring holds, looking at the clock once per
- * pass over its slots, and sleeping in poll() only if the tap pushes back. As many writer
- * threads as kvmini's side has threads (driver and TX worker: NAT_WRITERS), so that on a
- * shared machine it is not given a smaller share of the cores than kvmini takes.
+ * pass over its slots, and sleeping in poll() only if the tap pushes back. With `writers`
+ * threads: one is the cheapest per frame; two (as many as kvmini's side has: driver and TX
+ * worker) get as large a share of a busy machine's cores as kvmini takes. Both are run and
+ * each measure takes the better (best_tx).
  */
 #define NAT_WRITERS 2
 
-static struct result native_tx(int tap_fd, size_t len, int sink_s)
+static struct result native_tx(int tap_fd, size_t len, int sink_s, unsigned writers)
 {
 	enum { SLOTS = QSIZE / 2 };
 	static struct iovec iov[SLOTS][2];
@@ -345,28 +347,38 @@ static struct result native_tx(int tap_fd, size_t len, int sink_s)
 	struct writer w[NAT_WRITERS];
 	struct cpu c0 = cpu_sample(NULL);
 	uint64_t t0 = now_ns();
-	for (unsigned i = 0; i < NAT_WRITERS; i++) {
+	for (unsigned i = 0; i < writers; i++) {
 		w[i] = (struct writer){.fd = tap_fd,
 				       .iov = (const struct iovec(*)[2])iov,
-				       .first = i * SLOTS / NAT_WRITERS,
-				       .count = SLOTS / NAT_WRITERS,
+				       .first = i * SLOTS / writers,
+				       .count = SLOTS / writers,
 				       .t0 = t0};
 		if (i && pthread_create(&w[i].th, NULL, write_loop, &w[i]))
 			die("pthread_create");
 	}
 	write_loop(&w[0]);
-	for (unsigned i = 1; i < NAT_WRITERS; i++)
+	for (unsigned i = 1; i < writers; i++)
 		pthread_join(w[i].th, NULL);
 	usleep(20000); /* let the sink drain what is in flight */
 	struct cpu c1 = cpu_sample(NULL);
 	/* This thread's clock ran through the wait; the writers' own counts did not. */
 	c1.side = c0.side;
-	for (unsigned i = 0; i < NAT_WRITERS; i++)
+	for (unsigned i = 0; i < writers; i++)
 		c1.side += w[i].cpu_ns;
 	uint64_t n = atomic_load(&aux_frames);
 	atomic_store(&stop_aux, true);
 	pthread_join(th, NULL);
 	return result(n, c0, c1);
+}
+
+/* Each measure from the better of one writer and NAT_WRITERS (a run of each). */
+static struct result best_tx(int tap_fd, size_t len, int sink_s)
+{
+	struct result a = native_tx(tap_fd, len, sink_s, 1);
+	struct result b = native_tx(tap_fd, len, sink_s, NAT_WRITERS);
+	return (struct result){a.fps > b.fps ? a.fps : b.fps,
+			       a.per_cpu > b.per_cpu ? a.per_cpu : b.per_cpu,
+			       a.per_proc > b.per_proc ? a.per_proc : b.per_proc};
 }
 
 static struct result kvmini_tx(struct guest *g, size_t len, int sink_s)
@@ -620,13 +632,13 @@ int main(void)
 	memset(gm_ptr(&g.gm, 0, RAM), 0, RAM);
 	memset(gm_ptr(&nat, 0, NAT_RAM), 0, NAT_RAM);
 
-	printf(
-	    "bench/net: tap %s in a private network namespace; median of %d interleaved runs "
-	    "of %.1f s (ratio: kvmini/native, min-max over the runs)\n"
-	    "  fps: frames delivered per second; f/cpu-s: frames per CPU-second of the side's "
-	    "threads (native: its writers or reader; kvmini: driver + queue workers); proc: of the "
-	    "whole process\n",
-	    TAP, NREPS, RUN_NS / 1e9);
+	printf("bench/net: tap %s in a private network namespace; median of %d interleaved runs "
+	       "of %.1f s (ratio: kvmini/native, min-max over the runs)\n"
+	       "  fps: frames delivered per second; f/cpu-s: frames per CPU-second of the side's "
+	       "threads (native: its reader, or the better of 1 and 2 writers; kvmini: driver + "
+	       "queue workers); proc: of the "
+	       "whole process\n",
+	       TAP, NREPS, RUN_NS / 1e9);
 	printf("%-4s %5s %10s %10s %4s %9s %8s %8s %10s %10s %4s %10s %10s %4s\n", "dir", "frame",
 	       "native fps", "kvmini fps", "", "(min-max)", "nat MB/s", "kvm MB/s", "nat f/cpus",
 	       "kvm f/cpus", "", "nat proc", "kvm proc", "");
@@ -639,7 +651,7 @@ int main(void)
 			struct result nat_r[NREPS], kvm_r[NREPS];
 			for (int r = 0; r < NREPS; r++) {
 				nat_r[r] = dir ? native_rx(tap.fd, len, src_s)
-					       : native_tx(tap.fd, len, sink_s);
+					       : best_tx(tap.fd, len, sink_s);
 				kvm_r[r] = dir ? kvmini_rx(&g, tap.fd, len, src_s)
 					       : kvmini_tx(&g, len, sink_s);
 			}
