@@ -597,11 +597,13 @@ static int check(const char *dir, size_t len, const char *what, const struct mea
 {
 	if (s->ratio <= RATIO_LIMIT)
 		return 0;
-	printf("bench/net: WARNING: %s %zu B %s: kvmini at %.0f%% of native (runs %.0f-%.0f%%): "
+	printf("bench/net: WARNING: %s %zu B %s: kvmini at %.1f%% of native (runs %.0f-%.0f%%): "
 	       "%s\n",
 	       dir, len, what, s->ratio, s->lo, s->hi,
-	       s->lo > RATIO_LIMIT ? "every run above: the baseline is beaten"
-				   : "some runs below: within this machine's noise, or not");
+	       s->lo > RATIO_LIMIT
+		   ? "every run above: the baseline is beaten, fix it"
+		   : "some runs below: a busy machine's noise can do this; rerun on a "
+		     "quiet one");
 	return 1;
 }
 
@@ -671,8 +673,10 @@ int main(void)
 		}
 	}
 	if (over)
-		printf("bench/net: WARNING: a median ratio is above 100%%: the native baseline is "
-		       "not the limit it claims to be (exit status 2)\n");
+		printf("bench/net: WARNING: a median ratio is above %d%%: the native baseline is "
+		       "not the limit it claims to be, or this machine was too busy to tell (exit "
+		       "status 2)\n",
+		       RATIO_LIMIT);
 	virtio_mmio_destroy(&g.t);
 	virtio_net_destroy(&net);
 	tap_close(&tap);
