@@ -61,7 +61,7 @@
 #define HDRS	    0x40000ULL
 #define BUFS	    0x100000ULL /* 2 KiB per buffer */
 #define BUFSZ	    2048
-#define RUN_NS	    300000000ULL
+#define RUN_NS	    300000000ULL /* one transmit run */
 #define NAT_RAM	    (2ULL << 20) /* the native side's buffers: HDRS and BUFS, as in guest RAM */
 #define NREPS	    9		 /* runs per measurement, interleaved with the baseline's */
 #define RATIO_LIMIT 100		 /* percent: a median above it means the baseline is wrong */
@@ -635,12 +635,12 @@ int main(void)
 	memset(gm_ptr(&nat, 0, NAT_RAM), 0, NAT_RAM);
 
 	printf("bench/net: tap %s in a private network namespace; median of %d interleaved runs "
-	       "of %.1f s (ratio: kvmini/native, min-max over the runs)\n"
+	       "(tx: %.1f s each; rx: %d bursts of %d frames each); ratio: kvmini/native, "
+	       "min-max over the runs\n"
 	       "  fps: frames delivered per second; f/cpu-s: frames per CPU-second of the side's "
 	       "threads (native: its reader, or the better of 1 and 2 writers; kvmini: driver + "
-	       "queue workers); proc: of the "
-	       "whole process\n",
-	       TAP, NREPS, RUN_NS / 1e9);
+	       "queue workers); proc: of the whole process\n",
+	       TAP, NREPS, RUN_NS / 1e9, BURSTS, BURST);
 	printf("%-4s %5s %10s %10s %4s %9s %8s %8s %10s %10s %4s %10s %10s %4s\n", "dir", "frame",
 	       "native fps", "kvmini fps", "", "(min-max)", "nat MB/s", "kvm MB/s", "nat f/cpus",
 	       "kvm f/cpus", "", "nat proc", "kvm proc", "");
