@@ -135,7 +135,7 @@ static void kill_child(struct child *c)
 	close(c->err_fd);
 }
 
-static void fail_child(struct child *c, const char *what)
+static __attribute__((noreturn)) void fail_child(struct child *c, const char *what)
 {
 	kill_child(c);
 	die("%s; its stderr:\n%.*s", what, (int)c->errlen, c->errbuf);
