@@ -16,4 +16,10 @@
 #define KVMINI_MARKER_PORT	  0x510
 #define KVMINI_MARKER_CALIBRATION 255
 
+/*
+ * Write anything: kvmini timestamps the first write (devices/boot_timer.c). The tiny guest does
+ * it with its first instructions, as Firecracker's boot timer is written; bench/start uses it.
+ */
+#define KVMINI_BOOT_TIMER_PORT 0x502
+
 #endif

@@ -45,6 +45,7 @@ int platform_build(struct platform *p, const struct platform_spec *spec, struct 
 	reg(d, I8042_STATUS_PORT, 1);
 	reg(add(p, PLAT_TEST_EXIT, true, -1), TEST_EXIT_PORT, 1);
 	reg(add(p, PLAT_MARKER, true, -1), MARKER_PORT, 1);
+	reg(add(p, PLAT_BOOT_TIMER, true, -1), BOOT_TIMER_PORT, 1);
 	if (spec->acpi)
 		reg(add(p, PLAT_ACPI_PM, true, -1), ACPI_PM_BASE, 6); /* PM1a_EVT 4, PM1a_CNT 2 */
 	if (spec->ide) {

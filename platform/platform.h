@@ -13,12 +13,13 @@
 #include "platform/layout.h"
 
 enum plat_kind {
-	PLAT_UART,	/* 16550A (devices/serial.c) */
-	PLAT_I8042,	/* keyboard controller: data port, then status/command port */
-	PLAT_TEST_EXIT, /* kvmini's own (platform/guest_abi.h) */
-	PLAT_MARKER,	/* kvmini's own (platform/guest_abi.h) */
-	PLAT_ACPI_PM,	/* PM1 event and control blocks; only with ACPI tables */
-	PLAT_IDE,	/* primary ATA channel: command block, then control port */
+	PLAT_UART,	 /* 16550A (devices/serial.c) */
+	PLAT_I8042,	 /* keyboard controller: data port, then status/command port */
+	PLAT_TEST_EXIT,	 /* kvmini's own (platform/guest_abi.h) */
+	PLAT_MARKER,	 /* kvmini's own (platform/guest_abi.h) */
+	PLAT_BOOT_TIMER, /* kvmini's own (platform/guest_abi.h) */
+	PLAT_ACPI_PM,	 /* PM1 event and control blocks; only with ACPI tables */
+	PLAT_IDE,	 /* primary ATA channel: command block, then control port */
 	PLAT_VIRTIO, /* a virtio-mmio transport; which device it carries is not the table's concern */
 	PLAT_PVPANIC,
 	PLAT_RTC,      /* MC146818 CMOS clock: index port, data port (devices/rtc.c) */
@@ -37,7 +38,7 @@ struct plat_device {
 	int irq; /* the GSI it raises, or -1; every one is an edge, active high */
 };
 
-#define PLATFORM_MAX_DEVICES (9 + VIRTIO_MAX_DEVICES)
+#define PLATFORM_MAX_DEVICES (10 + VIRTIO_MAX_DEVICES)
 
 /* What the user asked for, as far as the map is concerned. */
 struct platform_spec {

@@ -49,6 +49,13 @@ static int plug_platform_device(struct board *b, struct vm *vm, const struct pla
 		return test_exit_register(&b->test_exit, &vm->pio, base, vm_machine_ctl(vm));
 	case PLAT_MARKER:
 		return marker_register(&b->marker, &vm->pio, base, exit_stats_mark, &vm->stats);
+	case PLAT_BOOT_TIMER: {
+		/* Checked in board_setup already. */
+		int mode = boot_timer_mode_parse(getenv("KVMINI_BOOT_TIMER"));
+		return boot_timer_register(&b->boot_timer, &vm->pio, base,
+					   mode < 0 ? BOOT_TIMER_QUIET : (enum boot_timer_mode)mode,
+					   STDERR_FILENO, vm_machine_ctl(vm));
+	}
 	case PLAT_ACPI_PM:
 		return acpi_pm_register(&b->acpi_pm, &vm->pio, base, ACPI_S5_SLP_TYP,
 					vm_machine_ctl(vm));
@@ -298,6 +305,10 @@ int board_setup(struct board *b, struct vm *vm, const struct kvmini_config *cfg,
 {
 	if (build_platform(b, cfg, err))
 		return KVMINI_EXIT_USAGE;
+	if (boot_timer_mode_parse(getenv("KVMINI_BOOT_TIMER")) < 0) {
+		err_set(err, "KVMINI_BOOT_TIMER must be 1 or exit (devices/boot_timer.h)");
+		return KVMINI_EXIT_USAGE;
+	}
 	if (plug_devices(b, vm, err) || start_rtc(b, vm, err))
 		return KVMINI_EXIT_FAILURE;
 	for (unsigned i = 0; i < cfg->ndisks; i++) {
@@ -393,6 +404,9 @@ void board_destroy(struct board *b)
 
 void board_report(const struct board *b, const struct vm *vm)
 {
+	if (atomic_load(&b->boot_timer.fired))
+		vm_log(vm, "boot timer: first written after %.3f ms of kvmini's CPU time",
+		       (double)b->boot_timer.cpu_ns / 1e6);
 	if (b->has_ide)
 		vm_log(vm, "IDE: %llu commands", (unsigned long long)b->ide.commands);
 	if (b->has_rtc)

@@ -6,6 +6,7 @@
 #ifndef KVMINI_BOARD_H
 #define KVMINI_BOARD_H
 
+#include "devices/boot_timer.h"
 #include "devices/i8042.h"
 #include "devices/ide.h"
 #include "devices/marker.h"
@@ -51,6 +52,7 @@ struct board {
 	struct i8042 i8042;
 	struct test_exit test_exit;
 	struct marker marker;
+	struct boot_timer boot_timer;
 	struct pvpanic pvpanic;
 	struct pci_host pci_host;
 	struct acpi_pm acpi_pm; /* registered only with ACPI tables */

@@ -8,10 +8,12 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "devices/acpi_pm.h"
+#include "devices/boot_timer.h"
 #include "devices/i8042.h"
 #include "devices/pvpanic.h"
 #include "devices/test_exit.h"
@@ -497,6 +499,50 @@ static void test_test_exit(void **state)
 	assert_int_equal(ex.value, 255);
 }
 
+/* The first write is timestamped, later ones change nothing; exit mode ends the VM once. */
+static void test_boot_timer(void **state)
+{
+	(void)state;
+	assert_int_equal(boot_timer_mode_parse(NULL), BOOT_TIMER_QUIET);
+	assert_int_equal(boot_timer_mode_parse("1"), BOOT_TIMER_REPORT);
+	assert_int_equal(boot_timer_mode_parse("exit"), BOOT_TIMER_EXIT);
+	assert_int_equal(boot_timer_mode_parse("yes"), -1);
+
+	struct bus pio;
+	bus_init(&pio, "pio");
+	struct exits ex = {0};
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	struct boot_timer t;
+	assert_int_equal(boot_timer_register(&t, &pio, BOOT_TIMER_PORT, BOOT_TIMER_EXIT, fds[1],
+					     (struct machine_ctl){record_exit, &ex}),
+			 0);
+	uint8_t v = 0xAA;
+	assert_non_null(bus_read(&pio, BOOT_TIMER_PORT, &v, 1));
+	assert_int_equal(v, 0);
+	assert_false(atomic_load(&t.fired));
+	assert_true(bus_write(&pio, BOOT_TIMER_PORT, &v, 1));
+	assert_true(atomic_load(&t.fired));
+	assert_true(t.cpu_ns > 0);
+	assert_true(t.monotonic_ns > 0);
+	assert_int_equal(ex.count, 1);
+	assert_int_equal(ex.event, MACHINE_GUEST_EXIT);
+	assert_int_equal(ex.value, 0);
+	char line[128] = "";
+	assert_true(read(fds[0], line, sizeof(line) - 1) > 0);
+	unsigned long long cpu, mono;
+	assert_int_equal(
+	    sscanf(line, "kvmini: boot timer: cpu_ns=%llu monotonic_ns=%llu", &cpu, &mono), 2);
+	assert_true(cpu == t.cpu_ns && mono == t.monotonic_ns);
+
+	uint64_t first = t.monotonic_ns;
+	assert_true(bus_write(&pio, BOOT_TIMER_PORT, &v, 1));
+	assert_true(t.monotonic_ns == first);
+	assert_int_equal(ex.count, 1);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 static void test_pvpanic(void **state)
 {
 	(void)state;
@@ -579,6 +625,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_acpi_pm),
 	    cmocka_unit_test(test_pvpanic),
+	    cmocka_unit_test(test_boot_timer),
 	    cmocka_unit_test(test_i8042_initial),
 	    cmocka_unit_test(test_i8042_ctr),
 	    cmocka_unit_test(test_i8042_tests),

@@ -38,6 +38,8 @@ static void test_fixed_devices(void **state)
 	assert_int_equal(platform_find(&plat, PLAT_TEST_EXIT, 0)->reg[0].base,
 			 KVMINI_TEST_EXIT_PORT);
 	assert_int_equal(platform_find(&plat, PLAT_MARKER, 0)->reg[0].base, KVMINI_MARKER_PORT);
+	assert_int_equal(platform_find(&plat, PLAT_BOOT_TIMER, 0)->reg[0].base,
+			 KVMINI_BOOT_TIMER_PORT);
 	assert_false(platform_find(&plat, PLAT_PVPANIC, 0)->pio);
 	/* The CMOS RTC: index and data ports, IRQ 8, in every VM. */
 	const struct plat_device *rtc = platform_find(&plat, PLAT_RTC, 0);

@@ -3,6 +3,7 @@
  * offset 0 is the 32-bit entry (unsupported) and offset 0x200 the 64-bit one.
  */
 #include "arch/segment.h"
+#include "guest_abi.h"
 
 #define STACK_SIZE	(16 * 1024)
 
@@ -18,6 +19,9 @@ startup_32:
 	.code64
 	.globl	startup_64
 startup_64:
+	/* The boot timer first (platform/guest_abi.h): the host timestamps this write. */
+	movl	$KVMINI_BOOT_TIMER_PORT, %edx
+	outb	%al, %dx
 	/*
 	 * Paging is on with the low 4 GiB identity mapped, so absolute addresses work. The
 	 * loader's GDT sits in memory we do not own; load ours with the same selectors so later

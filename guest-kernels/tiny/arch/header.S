@@ -1,10 +1,13 @@
 /*
  * Real-mode part of the bzImage: boot sector plus SETUP_SECTS setup sectors, carrying the
  * setup header at 0x1f1 exactly as Documentation/x86/boot.rst lays it out. No real-mode code
- * runs: a loader using the 16-bit entry would find only a halt loop. The protected-mode part
+ * runs: a loader using the 16-bit entry (QEMU's firmware does) finds the boot-timer write, as
+ * at the 64-bit entry, and then only a halt loop. The protected-mode part
  * (entry.S and the C code) follows this section in the file.
  */
 #include <asm/bootparam.h>
+
+#include "guest_abi.h"
 
 #define SETUP_SECTS	1	/* setup part = (SETUP_SECTS + 1) * 512 bytes */
 #define BOOT_VERSION	0x020f	/* 2.15 */
@@ -75,6 +78,8 @@ kernel_info_offset:	.long	kernel_info - LOAD_ADDR
 	/* end of the setup header */
 
 start_of_setup:
+	movw	$KVMINI_BOOT_TIMER_PORT, %dx
+	outb	%al, %dx
 	cli
 1:	hlt
 	jmp	1b

@@ -3,6 +3,7 @@
 
 const struct scenario scenarios[] = {
     {"hello", scenario_hello},
+    {"idle", scenario_idle},
     {"acpi", scenario_acpi},
     {"triple-fault", scenario_triple_fault},
     {"echo", scenario_echo},

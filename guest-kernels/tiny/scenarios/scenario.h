@@ -20,6 +20,7 @@ extern const size_t scenario_count;
 const struct scenario *scenario_find(const char *name);
 
 int scenario_hello(struct boot_params *bp);
+int scenario_idle(struct boot_params *bp);
 int scenario_acpi(struct boot_params *bp);
 int scenario_triple_fault(struct boot_params *bp);
 int scenario_echo(struct boot_params *bp);
