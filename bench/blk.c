@@ -10,7 +10,8 @@
  *
  * The baseline is the best a plain program does on the same file, into memory of the same
  * kind (guest_mem: 2 MiB-aligned, huge pages advised, touched before the run): at depth 1,
- * preadv back to back; deeper, io_uring with that many reads in flight. Everything reads
+ * preadv back to back; deeper, the better of io_uring with that many reads in flight and one
+ * thread per CPU reading back to back (32 threads would only take turns). Everything reads
  * through the page cache (the file is read once first), so a ratio is the device path's
  * overhead. A device path faster than its baseline means the baseline is wrong: the bench says
  * so and exits 2.
@@ -19,6 +20,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +159,61 @@ static struct result native_uring(struct io_uring *ring, int fd, uint64_t file_s
 			}
 		}
 		io_uring_cq_advance(ring, n);
+	}
+	return result(bytes, w->size, now_ns() - t0, cpu_s() - c0);
+}
+
+/*
+ * Deeper, the other way a plain program goes deep: one thread per CPU (up to qd), each
+ * reading back to back into its own part of buf. On a machine with spare CPUs this beats one
+ * io_uring thread at large sizes, where the copy is the work.
+ */
+struct reader {
+	pthread_t thread;
+	int fd;
+	uint64_t file_size, seed, bytes, end_ns;
+	const struct workload *w;
+	uint8_t *buf;
+};
+
+static void *reader(void *arg)
+{
+	struct reader *r = arg;
+	uint64_t seq = r->seed;
+	do {
+		uint64_t blocks = r->file_size / r->w->size;
+		r->seed ^= r->seed << 13;
+		r->seed ^= r->seed >> 7;
+		r->seed ^= r->seed << 17;
+		uint64_t off = (r->w->random ? r->seed % blocks : seq++ % blocks) * r->w->size;
+		struct iovec iov = {r->buf, r->w->size};
+		ssize_t n = preadv(r->fd, &iov, 1, (off_t)off);
+		if (n != (ssize_t)r->w->size)
+			die("preadv", n < 0 ? errno : EIO);
+		r->bytes += r->w->size;
+	} while (now_ns() < r->end_ns);
+	return NULL;
+}
+
+static struct result native_threads(int fd, uint64_t file_size, const struct workload *w,
+				    uint8_t *buf, unsigned n)
+{
+	struct reader r[MAX_QD];
+	uint64_t t0 = now_ns(), bytes = 0;
+	double c0 = cpu_s();
+	for (unsigned i = 0; i < n; i++) {
+		r[i] = (struct reader){.fd = fd,
+				       .file_size = file_size,
+				       .seed = rng() | 1,
+				       .end_ns = t0 + RUN_NS,
+				       .w = w,
+				       .buf = buf + i * w->size};
+		if (pthread_create(&r[i].thread, NULL, reader, &r[i]))
+			die("pthread_create", EAGAIN);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		pthread_join(r[i].thread, NULL);
+		bytes += r[i].bytes;
 	}
 	return result(bytes, w->size, now_ns() - t0, cpu_s() - c0);
 }
@@ -427,24 +484,35 @@ int main(int argc, char **argv)
 	       "IOPS/CPU-s");
 	const char *bad = NULL;
 	double bad_ratio = 0;
+	bool every_pair = false;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned threads = ncpu > 1 ? (ncpu < MAX_QD ? (unsigned)ncpu : MAX_QD) : 1;
 	for (size_t i = 0; i < sizeof(loads) / sizeof(loads[0]); i++) {
 		const struct workload *w = &loads[i];
 		double nat[REPS], nat_c[REPS], dev[NMODES][REPS], dev_c[NMODES][REPS];
+		double pair[NMODES][REPS]; /* each run against the baseline next to it */
 		/* Interleaved, so drift in the machine's speed hits every path alike. */
 		for (int r = 0; r < REPS; r++) {
 			struct result n = w->qd == 1 ? native_sync(fd, file_size, w, buf)
 						     : native_uring(&ring, fd, file_size, w, buf);
+			if (w->qd > 1) {
+				/* The better of the two ways, run by run: the limit at this depth. */
+				struct result t = native_threads(fd, file_size, w, buf, threads);
+				if (t.bytes_per_s > n.bytes_per_s)
+					n = t;
+			}
 			nat[r] = n.bytes_per_s;
 			nat_c[r] = n.iops_per_cpu_s;
 			for (size_t m = 0; m < NMODES; m++) {
 				struct result x = device(&drivers[m], file_size, w);
 				dev[m][r] = x.bytes_per_s;
 				dev_c[m][r] = x.iops_per_cpu_s;
+				pair[m][r] = x.bytes_per_s / n.bytes_per_s;
 			}
 		}
 		double n = median(nat);
 		printf("%-12s %3u  %-22s %9.0f %7s %12.0f\n", w->name, w->qd,
-		       w->qd == 1 ? "native (preadv)" : "native (io_uring)", n / 1e6, "",
+		       w->qd == 1 ? "native (preadv)" : "native (best of two)", n / 1e6, "",
 		       median(nat_c));
 		double dflt = 0;
 		for (size_t m = 0; m < NMODES; m++) {
@@ -462,6 +530,9 @@ int main(int argc, char **argv)
 			if (ratio > 100.0 && ratio > bad_ratio) {
 				bad = modes[m].name;
 				bad_ratio = ratio;
+				every_pair = true;
+				for (int r = 0; r < REPS; r++)
+					every_pair &= pair[m][r] > 1.0;
 			}
 		}
 	}
@@ -471,10 +542,17 @@ int main(int argc, char **argv)
 	close(fd);
 	gm_free(&native_mem);
 	unlink(path);
+	/*
+	 * The device path does the native work and more, so a median above 100% means the
+	 * baseline is wrong, or the machine too busy to tell: say which the runs suggest.
+	 */
 	if (bad) {
-		printf("bench/blk: FAIL: '%s' ran at %.0f%% of native: the baseline is not the "
-		       "limit it should be\n",
-		       bad, bad_ratio);
+		printf("bench/blk: FAIL: '%s' ran at %.0f%% of native: %s\n", bad, bad_ratio,
+		       every_pair
+			   ? "above in every interleaved pair, so the baseline is not the "
+			     "limit: fix it"
+			   : "some pairs below, so this may be a busy machine's noise: rerun "
+			     "on a quiet one");
 		return 2;
 	}
 	return 0;
