@@ -76,14 +76,18 @@ static void service(struct virtio_mmio_queue *q)
 static void poll_ring(struct virtio_mmio_queue *q, uint64_t budget_ns)
 {
 	uint64_t idle_since = now_ns(), spun = 0, hits = 0, t;
+	bool first = true; /* what woke us is not polling's catch */
 	virtq_set_notify(&q->vq, false);
 	while (!stopping(q->t) && serviceable(q)) {
 		if ((virtq_has_avail(&q->vq) || device_ready(q)) && run_device(q)) {
 			/* Chains were consumed: move the event index along, out of the driver's reach. */
 			virtq_set_notify(&q->vq, false);
 			t = now_ns();
-			spun += t - idle_since;
-			hits++;
+			if (!first) {
+				spun += t - idle_since;
+				hits++;
+			}
+			first = false;
 			idle_since = now_ns();
 		} else if ((t = now_ns()) - idle_since >= budget_ns) {
 			spun += t - idle_since;
