@@ -14,8 +14,10 @@
  *                            window with 0.3 s of sleep on both sides, so that the console
  *                            line's latency falls into idle time;
  *   "PEERS: result NAME n=.. bytes=.. us=.. bad=.."   uring-bench's figures for window NAME;
+ *   "PEERS: devreqs NAME N"  the requests the guest's block layer sent its driver in NAME;
  *   "PEERS: rss"             /proc/PID/smaps and /proc/PID/status of the VMM, read while the
  *                            guest still runs (it sleeps before powering off);
+ *   "PEERS: poweroff"        the guest powers off now: the VMM has 60 s to exit;
  * and launch to exit is when waitpid returns. The VMM is killed (SIGKILL) after LIMIT_S.
  *
  * Exits per request of window W, net of idle: the guest also runs two idle windows, idle1
@@ -55,6 +57,7 @@ struct win {
 	uint64_t s0[NSTAT], s1[NSTAT];
 	int ended, has_result;
 	uint64_t n, bytes, us, bad;
+	long devreqs; /* requests the guest's block layer sent the driver, -1: not told */
 };
 
 static struct win wins[MAX_WIN];
@@ -96,6 +99,7 @@ static struct win *find_win(const char *name, int create)
 	struct win *w = &wins[nwins++];
 	memset(w, 0, sizeof(*w));
 	snprintf(w->name, sizeof(w->name), "%s", name);
+	w->devreqs = -1;
 	return w;
 }
 
@@ -141,7 +145,7 @@ static void read_rss(pid_t pid)
 	       r_hwm, r_total, r_ram_vmas, ram_kib_want, r_ram);
 }
 
-static double t_init = -1;
+static double t_init = -1, t_poweroff = -1;
 
 static void on_line(char *line, pid_t pid)
 {
@@ -176,8 +180,14 @@ static void on_line(char *line, pid_t pid)
 				" bad=%" SCNu64,
 				&w->n, &w->bytes, &w->us, &w->bad) == 4)
 			w->has_result = 1;
+	} else if (sscanf(p, "devreqs %31s", name) == 1) {
+		struct win *w = find_win(name, 1);
+		if (w && sscanf(p, "devreqs %*s %ld", &w->devreqs) != 1)
+			w->devreqs = -1;
 	} else if (!strncmp(p, "rss", 3)) {
 		read_rss(pid);
+	} else if (!strncmp(p, "poweroff", 8)) {
+		t_poweroff = t;
 	}
 }
 
@@ -219,6 +229,9 @@ int main(int argc, char **argv)
 	int killed = 0;
 	for (;;) {
 		double left = limit_ms - (now_ms() - t_launch);
+		/* A guest that asked to power off gets 60 s for it. */
+		if (t_poweroff >= 0 && t_poweroff + 60e3 - (now_ms() - t_launch) < left)
+			left = t_poweroff + 60e3 - (now_ms() - t_launch);
 		if (left <= 0) {
 			kill(pid, SIGKILL);
 			killed = 1;
@@ -261,7 +274,9 @@ int main(int argc, char **argv)
 	fclose(logf);
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	printf("peerstat: exit at %.1f ms, status %d%s\n", t_exit, code,
-	       killed ? " (killed at the time limit)" : "");
+	       !killed ? ""
+	       : t_poweroff >= 0 ? " (killed: no exit 60 s after the guest's poweroff)"
+				 : " (killed at the time limit)");
 
 	/* The idle model from idle1 and idle3: fixed cost f and rate r per ms, per counter. */
 	struct win *i1 = find_win("idle1", 0), *i3 = find_win("idle3", 0);
@@ -280,11 +295,6 @@ int main(int argc, char **argv)
 		       rate[0], fixed[0], rate[1], rate[2], rate[3]);
 	}
 
-	if (r_ram_vmas == 1)
-		printf(" vmm_peak_kib=%ld vmm_now_kib=%ld ram_kib=%ld", r_hwm - r_ram,
-		       r_total - r_ram, r_ram);
-	else
-		printf(" ram_vmas=%ld", r_ram_vmas);
 	for (int i = 0; i < nwins; i++) {
 		struct win *w = &wins[i];
 		if (w->ended)
@@ -295,6 +305,11 @@ int main(int argc, char **argv)
 	}
 	printf("peerstat: summary status=%d init_ms=%.1f exit_ms=%.1f", killed ? 137 : code,
 	       t_init, t_exit);
+	if (r_ram_vmas == 1)
+		printf(" vmm_peak_kib=%ld vmm_now_kib=%ld ram_kib=%ld", r_hwm - r_ram,
+		       r_total - r_ram, r_ram);
+	else
+		printf(" ram_vmas=%ld", r_ram_vmas);
 	for (int i = 0; i < nwins; i++) {
 		struct win *w = &wins[i];
 		if (!w->has_result)
@@ -303,6 +318,8 @@ int main(int argc, char **argv)
 		printf(" %s.iops=%.1f %s.mbs=%.2f %s.bad=%" PRIu64, w->name,
 		       secs > 0 ? (double)w->n / secs : 0, w->name,
 		       secs > 0 ? (double)w->bytes / 1e6 / secs : 0, w->name, w->bad);
+		if (w->devreqs >= 0 && w->n)
+			printf(" %s.devreqs=%.2f", w->name, (double)w->devreqs / (double)w->n);
 		if (w->ended && have_idle && w->n) {
 			double d = w->t1 - w->t0, net[NSTAT];
 			for (int k = 0; k < NSTAT; k++)

@@ -18,6 +18,13 @@ echo "RIG:   L1 memory: $(grep -e MemTotal -e MemAvailable /proc/meminfo | tr -s
 dd if=/dev/zero of=/tmp/peers.img bs=1M count=64 2>/dev/null || fail "cannot make the disk image"
 C="console=ttyS0 panic=-1 quiet virtio_blk.poll_queues=1 peers_n=$counts"
 grep -v -e '^#' -e '^ *$' /rig/peers/setups >/tmp/peers.setups
+only=$(cat /rig/peers/only)
+if [ -n "$only" ]; then
+  echo "RIG:   only the set-ups $only (RIG_PEERS_ONLY): a trial"
+  for s in $(echo "$only" | tr ',' ' '); do grep "^$s|" /tmp/peers.setups; done >/tmp/peers.only
+  mv /tmp/peers.only /tmp/peers.setups
+fi
+[ -s /tmp/peers.setups ] || fail "no set-ups"
 echo "RIG:   $N rounds of: $(cut -d'|' -f1 /tmp/peers.setups | tr '\n' ' '); workload requests (qd1,qd32,seqread,seqwrite) $counts; guest RAM ${mem}M"
 failed=
 r=1
@@ -40,11 +47,12 @@ while [ "$r" -le "$N" ]; do
     set +f
     [ "$r" -gt 1 ] || echo "RIG:   \$ $*"
     out=/tmp/peers-$name-$r
-    peerstat 600 $mem $out.log -- "$@" </dev/null >$out.out 2>&1
+    peerstat 300 $mem $out.log -- "$@" </dev/null >$out.out 2>&1
     sed 's/^/RIG:   | /' $out.out
     # The guest's own lines (the first round's in full, failures always).
     if [ "$r" = 1 ]; then
-      grep -e 'PEERS: vda' -e 'PEERS: init' -e 'PEERS: poweroff' $out.log | sed 's/^/RIG:   | L2 /'
+      grep -e 'PEERS: vda' -e 'PEERS: init' -e 'PEERS: boot gap' -e 'PEERS: poweroff' $out.log |
+        sed 's/^/RIG:   | L2 /'
     fi
     grep -e 'PEERS: FAIL' $out.log | sed 's/^/RIG:   | L2 /'
     sum=$(sed -n 's/^peerstat: summary //p' $out.out)
