@@ -176,9 +176,10 @@ static void on_line(char *line, pid_t pid)
 		}
 	} else if (sscanf(p, "result %31s", name) == 1) {
 		struct win *w = find_win(name, 1);
-		if (w && sscanf(p, "result %*s n=%" SCNu64 " bytes=%" SCNu64 " us=%" SCNu64
-				" bad=%" SCNu64,
-				&w->n, &w->bytes, &w->us, &w->bad) == 4)
+		if (w &&
+		    sscanf(p,
+			   "result %*s n=%" SCNu64 " bytes=%" SCNu64 " us=%" SCNu64 " bad=%" SCNu64,
+			   &w->n, &w->bytes, &w->us, &w->bad) == 4)
 			w->has_result = 1;
 	} else if (sscanf(p, "devreqs %31s", name) == 1) {
 		struct win *w = find_win(name, 1);
@@ -274,7 +275,7 @@ int main(int argc, char **argv)
 	fclose(logf);
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	printf("peerstat: exit at %.1f ms, status %d%s\n", t_exit, code,
-	       !killed ? ""
+	       !killed		 ? ""
 	       : t_poweroff >= 0 ? " (killed: no exit 60 s after the guest's poweroff)"
 				 : " (killed at the time limit)");
 
@@ -285,7 +286,8 @@ int main(int argc, char **argv)
 	if (have_idle) {
 		double d1 = i1->t1 - i1->t0, d3 = i3->t1 - i3->t0;
 		for (int k = 0; k < NSTAT; k++) {
-			double e1 = (double)(i1->s1[k] - i1->s0[k]), e3 = (double)(i3->s1[k] - i3->s0[k]);
+			double e1 = (double)(i1->s1[k] - i1->s0[k]),
+			       e3 = (double)(i3->s1[k] - i3->s0[k]);
 			/* Never a negative rate: idle3 taking fewer exits than idle1 is noise. */
 			rate[k] = e3 > e1 ? (e3 - e1) / (d3 - d1) : 0;
 			fixed[k] = e1 - rate[k] * d1;
@@ -303,8 +305,8 @@ int main(int argc, char **argv)
 			       w->name, w->t1 - w->t0, w->s1[0] - w->s0[0], w->s1[1] - w->s0[1],
 			       w->s1[2] - w->s0[2], w->s1[3] - w->s0[3]);
 	}
-	printf("peerstat: summary status=%d init_ms=%.1f exit_ms=%.1f", killed ? 137 : code,
-	       t_init, t_exit);
+	printf("peerstat: summary status=%d init_ms=%.1f exit_ms=%.1f", killed ? 137 : code, t_init,
+	       t_exit);
 	if (r_ram_vmas == 1)
 		printf(" vmm_peak_kib=%ld vmm_now_kib=%ld ram_kib=%ld", r_hwm - r_ram,
 		       r_total - r_ram, r_ram);
@@ -325,8 +327,8 @@ int main(int argc, char **argv)
 			for (int k = 0; k < NSTAT; k++)
 				net[k] = ((double)(w->s1[k] - w->s0[k]) - fixed[k] - rate[k] * d) /
 					 (double)w->n;
-			printf(" %s.exits=%.2f %s.uexits=%.2f %s.halts=%.2f", w->name, net[0], w->name,
-			       net[1] + net[2], w->name, net[3]);
+			printf(" %s.exits=%.2f %s.uexits=%.2f %s.halts=%.2f", w->name, net[0],
+			       w->name, net[1] + net[2], w->name, net[3]);
 		}
 	}
 	printf("\n");
