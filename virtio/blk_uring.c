@@ -136,6 +136,7 @@ void virtio_blk_uring_handle(struct virtio_blk *b, unsigned q, struct virtq *vq,
 			     struct virtq_elem *elem)
 {
 	struct blk_uring_queue *u = b->uring[q];
+	u->b = b; /* the device and ring served now: completions below finish against them */
 	u->vq = vq;
 	disk_uring_reap(&u->ring, completed, u);
 	for (unsigned n = 0; n < vq->size && u->nfree && virtq_pop(vq, elem) > 0; n++) {

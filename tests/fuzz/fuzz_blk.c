@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (fd < 0 || ftruncate(fd, DISK_SIZE))
 			abort();
 		disk = (struct disk){.ops = &disk_file_ops, .fd = fd, .size = DISK_SIZE};
-		struct virtio_blk b;
+		static struct virtio_blk b; /* the ring's first owner: it must outlive this call */
 		virtio_blk_init(&b, &disk, "fuzz", 1);
 		if (virtio_blk_use_uring(&b, NULL))
 			abort();
