@@ -27,6 +27,13 @@
  * workload itself causes (timer ticks while busy, page faults, kicks, interrupts, the VMM's
  * device registers) are what remain.
  *
+ * CPU per request of window W: each VMM thread's run time (/proc/PID/task/TID/schedstat, ns)
+ * at W's begin and end, summed by kind: vCPU threads (comm "kvmini-vcpu" or QEMU's "CPU n/KVM";
+ * their time includes the guest's), io_uring's kernel workers ("iou-wrk-*", which run the
+ * requests io_uring cannot complete inline) and every other thread of the VMM (its I/O
+ * threads, main loop, console), over W's requests. A thread gone by W's end is not counted;
+ * io_uring's workers live 5 s idle, longer than any window here.
+ *
  * Guest RAM: the VMM's mappings (VMAs) whose size is exactly RAM_MIB; there must be exactly
  * one. Its Rss is the guest RAM touched; the VMM's own memory is VmHWM (peak RSS of the
  * process) minus that, and also, at the same instant, the sum of every other VMA's Rss.
@@ -34,6 +41,7 @@
  * Prints "peerstat: ..." lines and a last one, "peerstat: summary key=value ...".
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -51,10 +59,23 @@
 #define NSTAT	4
 static const char *const stat_names[NSTAT] = {"exits", "io_exits", "mmio_exits", "halt_exits"};
 
+/* The VMM's threads at one moment: run time so far, by kind. */
+enum { K_VCPU, K_IOWQ, K_OTHER, NKIND };
+#define MAX_TASKS 256
+struct tasks {
+	int n, ok;
+	struct {
+		pid_t tid;
+		int kind;
+		uint64_t ns;
+	} t[MAX_TASKS];
+};
+
 struct win {
 	char name[32];
 	double t0, t1; /* ms since launch */
 	uint64_t s0[NSTAT], s1[NSTAT];
+	struct tasks k0, k1;
 	int ended, has_result;
 	uint64_t n, bytes, us, bad;
 	long devreqs; /* requests the guest's block layer sent the driver, -1: not told */
@@ -87,6 +108,69 @@ static int read_stats(uint64_t *v)
 		fclose(f);
 	}
 	return 0;
+}
+
+static int task_kind(const char *comm)
+{
+	if (!strncmp(comm, "kvmini-vcpu", 11) ||
+	    (!strncmp(comm, "CPU ", 4) && strstr(comm, "/KVM")))
+		return K_VCPU;
+	if (!strncmp(comm, "iou-wrk", 7))
+		return K_IOWQ;
+	return K_OTHER;
+}
+
+static void read_tasks(pid_t pid, struct tasks *k)
+{
+	char path[96], comm[64];
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	k->n = 0;
+	k->ok = 0;
+	DIR *d = opendir(path);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)) && k->n < MAX_TASKS) {
+		pid_t tid = (pid_t)atoi(e->d_name);
+		if (tid <= 0)
+			continue;
+		unsigned long long ns;
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", (int)pid, (int)tid);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue; /* gone meanwhile */
+		int got = fgets(comm, sizeof(comm), f) != NULL;
+		fclose(f);
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", (int)pid, (int)tid);
+		if (!got || !(f = fopen(path, "r")))
+			continue;
+		got = fscanf(f, "%llu", &ns) == 1;
+		fclose(f);
+		if (!got)
+			continue;
+		k->t[k->n].tid = tid;
+		k->t[k->n].kind = task_kind(comm);
+		k->t[k->n].ns = ns;
+		k->n++;
+	}
+	closedir(d);
+	k->ok = k->n > 0;
+}
+
+/* CPU ns by kind between a and b (threads alive at b; one born meanwhile counts from 0). */
+static void task_delta(const struct tasks *a, const struct tasks *b, double *ns, int *iowq)
+{
+	for (int k = 0; k < NKIND; k++)
+		ns[k] = 0;
+	*iowq = 0;
+	for (int i = 0; i < b->n; i++) {
+		uint64_t before = 0;
+		for (int j = 0; j < a->n; j++)
+			if (a->t[j].tid == b->t[i].tid)
+				before = a->t[j].ns;
+		ns[b->t[i].kind] += (double)(b->t[i].ns - before);
+		*iowq += b->t[i].kind == K_IOWQ;
+	}
 }
 
 static struct win *find_win(const char *name, int create)
@@ -170,9 +254,13 @@ static void on_line(char *line, pid_t pid)
 			w->t0 = t;
 			if (read_stats(w->s0))
 				w->t0 = -1;
-		} else if (!strcmp(what, "end") && w->t0 >= 0) {
-			w->t1 = t;
-			w->ended = !read_stats(w->s1);
+			read_tasks(pid, &w->k0);
+		} else if (!strcmp(what, "end")) {
+			read_tasks(pid, &w->k1);
+			if (w->t0 >= 0) {
+				w->t1 = t;
+				w->ended = !read_stats(w->s1);
+			}
 		}
 	} else if (sscanf(p, "result %31s", name) == 1) {
 		struct win *w = find_win(name, 1);
@@ -329,6 +417,14 @@ int main(int argc, char **argv)
 					 (double)w->n;
 			printf(" %s.exits=%.2f %s.uexits=%.2f %s.halts=%.2f", w->name, net[0],
 			       w->name, net[1] + net[2], w->name, net[3]);
+		}
+		if (w->k0.ok && w->k1.ok && w->n) {
+			double ns[NKIND];
+			int iowq;
+			task_delta(&w->k0, &w->k1, ns, &iowq);
+			printf(" %s.vcpu_ms=%.3f %s.io_ms=%.3f %s.iowq=%d", w->name,
+			       ns[K_VCPU] / 1e6 / (double)w->n, w->name,
+			       (ns[K_IOWQ] + ns[K_OTHER]) / 1e6 / (double)w->n, w->name, iowq);
 		}
 	}
 	printf("\n");
