@@ -35,6 +35,7 @@
 #include <linux/virtio_ring.h>
 
 #include "bench/bench.h"
+#include "devices/disk_uring.h"
 #include "virtio/blk.h"
 #include "platform/layout.h"
 #include "virtio/mmio.h"
@@ -228,9 +229,9 @@ enum wait {
 /* One device set-up of kvmini, as the --disk flags name it. */
 struct mode {
 	const char *name;
-	bool uring;	       /* aio=io_uring, else aio=sync */
-	unsigned poll_us;      /* poll=USEC */
-	unsigned auto_poll_us; /* poll=auto */
+	enum { SYNC, URING, AIO_DEFAULT } aio; /* aio=sync, aio=io_uring, or no aio= */
+	unsigned poll_us;		       /* poll=USEC */
+	unsigned auto_poll_us;		       /* poll=auto */
 	enum wait wait;
 	bool confined;
 };
@@ -380,7 +381,13 @@ static int setup_driver(struct driver *d, const struct mode *m, const char *path
 	if (disk_open(&d->disk, path, true, &err))
 		goto fail;
 	virtio_blk_init(&d->blk, &d->disk, "bench", 1);
-	if ((m->uring && virtio_blk_use_uring(&d->blk, &err)) || gm_alloc(&d->gm, RAM) ||
+	/* As kvmini chooses (vmm/board.c, disk_uring_suits). */
+	bool uring = m->aio == URING || (m->aio == AIO_DEFAULT && disk_uring_suits(&d->disk));
+	if (m->aio == AIO_DEFAULT && !uring)
+		printf("bench: '%s': aio=sync (the image is in memory, which io_uring cannot read "
+		       "inline)\n",
+		       m->name);
+	if ((uring && virtio_blk_use_uring(&d->blk, &err)) || gm_alloc(&d->gm, RAM) ||
 	    virtio_mmio_init(&d->t, &virtio_blk_ops, &d->blk, &d->gm, VIRTIO_MMIO_BASE,
 			     VIRTIO_FIRST_GSI, 1, QSIZE, m->poll_us, &err))
 		goto fail;
@@ -412,13 +419,13 @@ static void teardown_driver(struct driver *d)
  * default, so the default set-up is shown both ways.
  */
 static const struct mode modes[] = {
-    {"sync,poll=off (old)", false, 0, 0, WAIT_SLEEP, false},
-    {"sync,poll=auto", false, 0, CLI_AUTO_POLL_US, WAIT_SLEEP, false},
-    {"io_uring,poll=off", true, 0, 0, WAIT_SLEEP, false},
-    {"default", true, 0, CLI_AUTO_POLL_US, WAIT_SLEEP, false},
-    {"default, halt-poll", true, 0, CLI_AUTO_POLL_US, WAIT_HALT_POLL, false},
-    {"poll=50, drv-poll", true, 50, 0, WAIT_POLL, false},
-    {"default, confined", true, 0, CLI_AUTO_POLL_US, WAIT_SLEEP, true},
+    {"sync,poll=off (old)", SYNC, 0, 0, WAIT_SLEEP, false},
+    {"sync,poll=auto", SYNC, 0, CLI_AUTO_POLL_US, WAIT_SLEEP, false},
+    {"io_uring,poll=off", URING, 0, 0, WAIT_SLEEP, false},
+    {"default", AIO_DEFAULT, 0, CLI_AUTO_POLL_US, WAIT_SLEEP, false},
+    {"default, halt-poll", AIO_DEFAULT, 0, CLI_AUTO_POLL_US, WAIT_HALT_POLL, false},
+    {"poll=50, drv-poll", AIO_DEFAULT, 50, 0, WAIT_POLL, false},
+    {"default, confined", AIO_DEFAULT, 0, CLI_AUTO_POLL_US, WAIT_SLEEP, true},
 };
 #define NMODES	 (sizeof(modes) / sizeof(modes[0]))
 #define CONFINED (NMODES - 1) /* shown against "default" (index 3) */

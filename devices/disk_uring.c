@@ -1,8 +1,12 @@
 #include "devices/disk_uring.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <linux/magic.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 /* What the ring may ever do, fixed before it is enabled (see disk_uring.h). */
@@ -26,6 +30,58 @@ static int lock_ring(struct io_uring *ring)
 		return rc;
 	rc = io_uring_register((unsigned)ring->ring_fd, IORING_REGISTER_ENABLE_RINGS, NULL, 0);
 	return rc < 0 ? rc : 0;
+}
+
+/* Whether this thread has an io_uring worker: they are named "iou-wrk-" and their owner's TID. */
+static bool have_uring_worker(void)
+{
+	char want[32], path[64], comm[32];
+	snprintf(want, sizeof(want), "iou-wrk-%d", (int)gettid());
+	DIR *dir = opendir("/proc/self/task");
+	if (!dir)
+		return false;
+	bool found = false;
+	struct dirent *e;
+	while (!found && (e = readdir(dir))) {
+		snprintf(path, sizeof(path), "/proc/self/task/%.20s/comm", e->d_name);
+		FILE *f = fopen(path, "re");
+		if (!f)
+			continue;
+		found = fgets(comm, sizeof(comm), f) && !strncmp(comm, want, strlen(want)) &&
+			(comm[strlen(want)] == '\n' || comm[strlen(want)] == 0);
+		fclose(f);
+	}
+	closedir(dir);
+	return found;
+}
+
+bool disk_uring_suits(const struct disk *d)
+{
+	struct statfs fs;
+	if (fstatfs(d->fd, &fs) || (fs.f_type != TMPFS_MAGIC && fs.f_type != RAMFS_MAGIC))
+		return true;
+	/*
+	 * In memory, every read can complete inline. Whether this kernel's io_uring does so for
+	 * this file system is asked of io_uring itself (Linux 6.1 does for tmpfs; 6.18 does
+	 * not): one read on a probe ring, and then whether this thread has a worker, which only
+	 * a request that was not done inline makes. Once per file system type.
+	 */
+	static int answer[2] = {-1, -1}; /* tmpfs, ramfs */
+	int *a = &answer[fs.f_type == RAMFS_MAGIC];
+	if (*a >= 0)
+		return *a;
+	struct io_uring ring;
+	if (io_uring_queue_init(1, &ring, 0) < 0)
+		return true; /* no io_uring: whoever asks for it will say so */
+	char byte;
+	struct io_uring_cqe *cqe;
+	io_uring_prep_read(io_uring_get_sqe(&ring), d->fd, &byte, 1, 0);
+	bool done = io_uring_submit(&ring) == 1 && !io_uring_wait_cqe(&ring, &cqe);
+	io_uring_queue_exit(&ring);
+	if (!done)
+		return true;
+	*a = !have_uring_worker();
+	return *a;
 }
 
 int disk_uring_init(struct disk_uring *u, struct disk *d, unsigned depth, struct err *err)

@@ -30,6 +30,16 @@ struct disk_uring {
 };
 
 /*
+ * Whether io_uring suits the disk's file, for aio's default. Not for an image held in memory
+ * (tmpfs, ramfs: no read ever waits for a device) that this kernel's io_uring does not read
+ * inline (Linux 6.18 on tmpfs: it lacks FMODE_NOWAIT): io_uring then runs every request in
+ * one of its kernel worker threads (iou-wrk), a thread hop per request for nothing. Asks
+ * io_uring (a probe read) once per file system type; not thread-safe: call during set-up.
+ * docs/benchmarks.md, bench/blk.
+ */
+bool disk_uring_suits(const struct disk *d);
+
+/*
  * Makes and locks the ring for `depth` operations in flight on d. Returns 0, or -1 with err
  * set (io_uring missing or disabled on this host: use aio=sync).
  */

@@ -12,6 +12,7 @@
 #include "boot/acpi.h"
 #include "boot/devicetree.h"
 #include "boot/linux_boot.h"
+#include "devices/disk_uring.h"
 #include "vmm/sandbox.h"
 #include "vmm/vcpu.h"
 
@@ -175,7 +176,9 @@ static int plug_disk(struct board *b, struct vm *vm, const struct disk_opt *o, s
 	else
 		snprintf(d->serial, sizeof(d->serial), "kvmini-vd%c", 'a' + (b->nblks - 1));
 	virtio_blk_init(&d->blk, &d->disk, d->serial, o->queues);
-	bool uring = o->aio != DISK_AIO_SYNC;
+	/* By default not for an image in memory, where io_uring only adds a hop (disk_uring.h). */
+	bool in_memory = o->aio == DISK_AIO_DEFAULT && !disk_uring_suits(&d->disk);
+	bool uring = o->aio == DISK_AIO_IO_URING || (o->aio == DISK_AIO_DEFAULT && !in_memory);
 	if (uring && virtio_blk_use_uring(&d->blk, err)) {
 		if (o->aio == DISK_AIO_IO_URING)
 			return KVMINI_EXIT_USAGE;
@@ -194,10 +197,12 @@ static int plug_disk(struct board *b, struct vm *vm, const struct disk_opt *o, s
 		snprintf(poll, sizeof(poll), "adaptive poll up to %u us", o->auto_poll_us);
 	else
 		snprintf(poll, sizeof(poll), "no polling");
-	vm_log(vm, "virtio-blk %s at 0x%llx, GSI %u: '%s'%s, %llu sectors, %u queue(s), %s, aio=%s",
+	vm_log(vm,
+	       "virtio-blk %s at 0x%llx, GSI %u: '%s'%s, %llu sectors, %u queue(s), %s, aio=%s%s",
 	       d->serial, (unsigned long long)d->transport.base, d->transport.irq, o->path,
 	       o->ro ? " (read-only)" : "", (unsigned long long)d->blk.config.capacity, o->queues,
-	       poll, uring ? "io_uring" : "sync");
+	       poll, uring ? "io_uring" : "sync",
+	       in_memory ? " (the image is in memory, which io_uring cannot read inline)" : "");
 	return 0;
 }
 

@@ -12,8 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -221,6 +224,62 @@ static void test_ring_is_locked(void **state)
 	disk_uring_destroy(&u);
 }
 
+/* io_uring's kernel workers (iou-wrk-*) among this process's threads. */
+static int uring_workers(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/task");
+	assert_non_null(d);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char path[300], comm[64] = "";
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "iou-wrk", 7))
+			n++;
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * aio's default leaves io_uring out exactly where it would hand reads to a kernel worker: an
+ * image in memory (a memfd, as tmpfs) that this kernel's io_uring does not read inline.
+ * Checked against what io_uring then does with a read, in a fresh process (workers outlive
+ * requests: an earlier test's could have served the probe).
+ */
+static void test_suits_means_inline(void **state)
+{
+	(void)state;
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct disk d = {.ops = &disk_file_ops, .fd = memfd_create("kvmini-suits", 0)};
+		if (d.fd < 0 || ftruncate(d.fd, 1 << 20) || pwrite(d.fd, "x", 1, 0) != 1)
+			_exit(3);
+		bool suits = disk_uring_suits(&d); /* first: a fresh process has no worker */
+		struct disk_uring u;
+		struct err err;
+		char buf[4096];
+		struct iovec iov = {buf, sizeof(buf)};
+		struct io_uring_cqe *cqe;
+		if (disk_uring_init(&u, &d, 4, &err) || !disk_uring_readv(&u, &iov, 1, 0, 1) ||
+		    disk_uring_submit(&u) || io_uring_wait_cqe(&u.ring, &cqe) ||
+		    cqe->res != (int)sizeof(buf))
+			_exit(3);
+		bool used_worker = uring_workers() > 0;
+		_exit(suits == !used_worker ? 0 : used_worker ? 1 : 2);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	/* 1: a worker read it, yet io_uring was called suitable; 2: inline, yet called unsuitable */
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +288,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_short_read_is_error, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_quiesce, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ring_is_locked, setup, teardown),
+	    cmocka_unit_test(test_suits_means_inline),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
